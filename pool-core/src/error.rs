@@ -1,0 +1,159 @@
+//! Error types: small enums with hand-written `Display`, and `std::error::Error` behind
+//! the `std` feature.
+
+use core::fmt;
+
+/// Why a pool could not make room for a value.
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::{Pool, PoolError};
+/// let mut pool = Pool::bounded(1);
+/// pool.insert(1);
+/// assert_eq!(pool.try_insert(2).unwrap_err().reason(), PoolError::Full { capacity: 1 });
+/// assert_eq!(pool.try_reserve(usize::MAX), Err(PoolError::CapacityOverflow));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PoolError {
+    /// A bounded pool already holds as many values as it may.
+    Full {
+        /// The bound the pool was created with.
+        capacity: usize,
+    },
+    /// The request would need more slots than the `u32` index space (or `isize::MAX`
+    /// bytes) allows.
+    CapacityOverflow,
+    /// The global allocator refused the memory.
+    AllocFailed,
+}
+
+impl fmt::Display for PoolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PoolError::Full { capacity } => {
+                write!(f, "pool is full (bounded to {capacity} values)")
+            }
+            PoolError::CapacityOverflow => f.write_str("pool capacity overflow"),
+            PoolError::AllocFailed => f.write_str("memory allocation failed"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for PoolError {}
+
+/// A failed insert: the value comes back inside the error, so nothing is lost.
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::Pool;
+/// let mut pool = Pool::bounded(0);
+/// let err = pool.try_insert(String::from("kept")).unwrap_err();
+/// assert_eq!(err.into_value(), "kept");
+/// ```
+pub struct InsertError<T> {
+    value: T,
+    reason: PoolError,
+}
+
+impl<T> InsertError<T> {
+    pub(crate) fn new(value: T, reason: PoolError) -> Self {
+        InsertError { value, reason }
+    }
+
+    /// Why the insert failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{Pool, PoolError};
+    /// let mut pool = Pool::bounded(0);
+    /// assert!(matches!(pool.try_insert(1).unwrap_err().reason(), PoolError::Full { .. }));
+    /// ```
+    pub fn reason(&self) -> PoolError {
+        self.reason
+    }
+
+    /// Gives the value back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::bounded(0);
+    /// assert_eq!(pool.try_insert(7).unwrap_err().into_value(), 7);
+    /// ```
+    pub fn into_value(self) -> T {
+        self.value
+    }
+
+    /// Borrows the value that was not inserted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::bounded(0);
+    /// assert_eq!(*pool.try_insert(7).unwrap_err().value(), 7);
+    /// ```
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+}
+
+/// Does not require `T: Debug`: the value is elided.
+impl<T> fmt::Debug for InsertError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InsertError")
+            .field("reason", &self.reason)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Display for InsertError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "insert failed: {}", self.reason)
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T> std::error::Error for InsertError<T> {}
+
+/// Why a rent guard could not be handed out.
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::{Pool, RentError};
+/// let mut pool = Pool::new();
+/// let h = pool.insert(1);
+/// let guard = pool.rent_mut(h).unwrap();
+/// assert_eq!(pool.rent(h).unwrap_err(), RentError::Busy);
+/// drop(guard);
+/// pool.remove(h);
+/// assert_eq!(pool.rent(h).unwrap_err(), RentError::Stale);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RentError {
+    /// The value is rented in a way that conflicts with the request: exclusively rented
+    /// (or its exclusive guard was leaked), or, for `rent_mut`, shared-rented or borrowed
+    /// through a plain `&` reference since the pool was last used through `&mut`.
+    Busy,
+    /// The handle names no live value in this pool: it was removed, never issued here,
+    /// or forged.
+    Stale,
+}
+
+impl fmt::Display for RentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RentError::Busy => "value is busy: already rented or borrowed",
+            RentError::Stale => "stale handle: no live value for it in this pool",
+        })
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for RentError {}

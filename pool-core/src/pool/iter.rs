@@ -1,0 +1,511 @@
+//! Iterators over a [`Pool`].
+//!
+//! All of them walk the occupancy bitmap, so holes cost nothing. By the pool's invariant
+//! 1, every index they produce is in bounds and names an occupied slot.
+
+use alloc::vec;
+use core::fmt;
+use core::iter::FusedIterator;
+use core::marker::PhantomData;
+
+use super::occupancy::SetBits;
+use super::slot::{Slot, EXCLUSIVE};
+use super::Pool;
+use crate::Handle;
+
+// === Iter ===
+
+/// Iterator over `(Handle<T>, &T)`; see [`Pool::iter`].
+///
+/// # Examples
+///
+/// ```
+/// let mut pool = pool_core::Pool::new();
+/// let h = pool.insert('a');
+/// let mut it = pool.iter();
+/// assert_eq!(it.next(), Some((h, &'a')));
+/// assert_eq!(it.next(), None);
+/// ```
+pub struct Iter<'a, T> {
+    slots: &'a [Slot<T>],
+    bits: SetBits<'a>,
+    remaining: usize,
+    key: u32,
+}
+
+impl<'a, T> Iter<'a, T> {
+    pub(super) fn new(slots: &'a [Slot<T>], words: &'a [u64], len: usize, key: u32) -> Self {
+        Iter {
+            slots,
+            bits: SetBits::new(words),
+            remaining: len,
+            key,
+        }
+    }
+}
+
+impl<'a, T> Iterator for Iter<'a, T> {
+    type Item = (Handle<T>, &'a T);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.remaining == 0 {
+                return None;
+            }
+            let i = self.bits.next()?;
+            self.remaining -= 1;
+            // SAFETY: bits are only set for occupied slots below `slots.len()` (pool
+            // invariant 1).
+            let slot = unsafe { self.slots.get_unchecked(i) };
+            if slot.state.get() == EXCLUSIVE {
+                continue;
+            }
+            let handle = Handle::encode(i as u32, slot.version, self.key);
+            // SAFETY: occupied (invariant 1), not exclusively rented, and `Pool::iter`
+            // set `all_marked` to the current epoch, so no `rent_mut` can alias this
+            // reference while it lives (invariant 3).
+            return Some((handle, unsafe { &*slot.value_ptr() }));
+        }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.remaining))
+    }
+}
+
+impl<T> FusedIterator for Iter<'_, T> {}
+
+impl<T> Clone for Iter<'_, T> {
+    fn clone(&self) -> Self {
+        Iter {
+            slots: self.slots,
+            bits: self.bits.clone(),
+            remaining: self.remaining,
+            key: self.key,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Iter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Iter")
+            .field("remaining", &self.remaining)
+            .finish_non_exhaustive()
+    }
+}
+
+// === IterMut ===
+
+/// Iterator over `(Handle<T>, &mut T)`; see [`Pool::iter_mut`].
+///
+/// # Examples
+///
+/// ```
+/// let mut pool = pool_core::Pool::new();
+/// pool.insert(1);
+/// for (_, v) in pool.iter_mut() { *v += 1; }
+/// assert_eq!(pool.values().next(), Some(&2));
+/// ```
+pub struct IterMut<'a, T> {
+    slots: *mut Slot<T>,
+    bits: SetBits<'a>,
+    remaining: usize,
+    key: u32,
+    _marker: PhantomData<&'a mut [Slot<T>]>,
+}
+
+impl<'a, T> IterMut<'a, T> {
+    pub(super) fn new(
+        slots: &'a mut [Slot<T>],
+        words: &'a [u64],
+        len: usize,
+        key: u32,
+    ) -> Self {
+        IterMut {
+            slots: slots.as_mut_ptr(),
+            bits: SetBits::new(words),
+            remaining: len,
+            key,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<'a, T> Iterator for IterMut<'a, T> {
+    type Item = (Handle<T>, &'a mut T);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.remaining == 0 {
+            return None;
+        }
+        let i = self.bits.next()?;
+        self.remaining -= 1;
+        // SAFETY: `i` is in bounds of the exclusively borrowed slice (invariant 1), so
+        // the pointer is valid.
+        let slot = unsafe { self.slots.add(i) };
+        // SAFETY: `slot` is valid (above); reading a `u32` field through it.
+        let version = unsafe { (*slot).version };
+        let handle = Handle::encode(i as u32, version, self.key);
+        // SAFETY: occupied (invariant 1); each index comes out of `SetBits` once, so the
+        // `&mut T`s never overlap; the slice is exclusively borrowed for `'a`.
+        Some((handle, unsafe { &mut *Slot::raw_value_ptr(slot) }))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl<T> ExactSizeIterator for IterMut<'_, T> {}
+impl<T> FusedIterator for IterMut<'_, T> {}
+
+// SAFETY: `IterMut` is a `&mut [Slot<T>]` in disguise: it hands out `&mut T`, which may
+// move to another thread when `T: Send`.
+unsafe impl<T: Send> Send for IterMut<'_, T> {}
+
+impl<T> fmt::Debug for IterMut<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IterMut")
+            .field("remaining", &self.remaining)
+            .finish_non_exhaustive()
+    }
+}
+
+// === Keys, Values, ValuesMut ===
+
+/// Iterator over the live handles; see [`Pool::keys`].
+///
+/// # Examples
+///
+/// ```
+/// let mut pool = pool_core::Pool::new();
+/// let h = pool.insert(());
+/// assert_eq!(pool.keys().next(), Some(h));
+/// ```
+pub struct Keys<'a, T> {
+    slots: &'a [Slot<T>],
+    bits: SetBits<'a>,
+    remaining: usize,
+    key: u32,
+}
+
+impl<'a, T> Keys<'a, T> {
+    pub(super) fn new(slots: &'a [Slot<T>], words: &'a [u64], len: usize, key: u32) -> Self {
+        Keys {
+            slots,
+            bits: SetBits::new(words),
+            remaining: len,
+            key,
+        }
+    }
+}
+
+impl<T> Iterator for Keys<'_, T> {
+    type Item = Handle<T>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Handle<T>> {
+        if self.remaining == 0 {
+            return None;
+        }
+        let i = self.bits.next()?;
+        self.remaining -= 1;
+        Some(Handle::encode(i as u32, self.slots[i].version, self.key))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl<T> ExactSizeIterator for Keys<'_, T> {}
+impl<T> FusedIterator for Keys<'_, T> {}
+
+impl<T> fmt::Debug for Keys<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keys")
+            .field("remaining", &self.remaining)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Iterator over `&T`; see [`Pool::values`].
+///
+/// # Examples
+///
+/// ```
+/// let pool: pool_core::Pool<u8> = [1, 2].into_iter().collect();
+/// assert_eq!(pool.values().count(), 2);
+/// ```
+pub struct Values<'a, T> {
+    pub(super) inner: Iter<'a, T>,
+}
+
+impl<'a, T> Iterator for Values<'a, T> {
+    type Item = &'a T;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a T> {
+        self.inner.next().map(|(_, v)| v)
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<T> FusedIterator for Values<'_, T> {}
+
+impl<T> fmt::Debug for Values<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Values").finish_non_exhaustive()
+    }
+}
+
+/// Iterator over `&mut T`; see [`Pool::values_mut`].
+///
+/// # Examples
+///
+/// ```
+/// let mut pool: pool_core::Pool<u8> = [1, 2].into_iter().collect();
+/// pool.values_mut().for_each(|v| *v += 1);
+/// assert_eq!(pool.values().copied().sum::<u8>(), 5);
+/// ```
+pub struct ValuesMut<'a, T> {
+    pub(super) inner: IterMut<'a, T>,
+}
+
+impl<'a, T> Iterator for ValuesMut<'a, T> {
+    type Item = &'a mut T;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a mut T> {
+        self.inner.next().map(|(_, v)| v)
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<T> ExactSizeIterator for ValuesMut<'_, T> {}
+impl<T> FusedIterator for ValuesMut<'_, T> {}
+
+impl<T> fmt::Debug for ValuesMut<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValuesMut").finish_non_exhaustive()
+    }
+}
+
+// === IntoIter ===
+
+/// Owning iterator over `(Handle<T>, T)`; see `Pool::into_iter`. Values not yielded are
+/// dropped with the iterator.
+///
+/// # Examples
+///
+/// ```
+/// let mut pool = pool_core::Pool::new();
+/// let h = pool.insert(String::from("x"));
+/// let all: Vec<_> = pool.into_iter().collect();
+/// assert_eq!(all, [(h, String::from("x"))]);
+/// ```
+pub struct IntoIter<T> {
+    slots: core::iter::Enumerate<vec::IntoIter<Slot<T>>>,
+    remaining: usize,
+    key: u32,
+}
+
+impl<T> IntoIter<T> {
+    pub(super) fn new(slots: alloc::vec::Vec<Slot<T>>, len: usize, key: u32) -> Self {
+        IntoIter {
+            slots: slots.into_iter().enumerate(),
+            remaining: len,
+            key,
+        }
+    }
+}
+
+impl<T> Iterator for IntoIter<T> {
+    type Item = (Handle<T>, T);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.remaining > 0 {
+            let (i, slot) = self.slots.next()?;
+            let version = slot.version;
+            if let Some(value) = slot.into_value() {
+                self.remaining -= 1;
+                return Some((Handle::encode(i as u32, version, self.key), value));
+            }
+        }
+        None
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl<T> ExactSizeIterator for IntoIter<T> {}
+impl<T> FusedIterator for IntoIter<T> {}
+
+impl<T> fmt::Debug for IntoIter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IntoIter")
+            .field("remaining", &self.remaining)
+            .finish_non_exhaustive()
+    }
+}
+
+// === Drain ===
+
+/// Draining iterator over `(Handle<T>, T)`; see [`Pool::drain`].
+///
+/// Each step removes one value with full bookkeeping, so the pool is consistent whatever
+/// happens to the iterator: values not yet yielded are removed and dropped when it is
+/// dropped, and stay in the pool if it is leaked.
+///
+/// # Examples
+///
+/// ```
+/// let mut pool = pool_core::Pool::new();
+/// pool.insert(1);
+/// pool.insert(2);
+/// let mut d = pool.drain();
+/// assert_eq!(d.next().map(|(_, v)| v), Some(1));
+/// drop(d); // removes the rest
+/// assert!(pool.is_empty());
+/// ```
+pub struct Drain<'a, T> {
+    pool: &'a mut Pool<T>,
+    next: usize,
+}
+
+impl<'a, T> Drain<'a, T> {
+    pub(super) fn new(pool: &'a mut Pool<T>) -> Self {
+        Drain { pool, next: 0 }
+    }
+}
+
+impl<T> Iterator for Drain<'_, T> {
+    type Item = (Handle<T>, T);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (i, handle, value) = self.pool.drain_from(self.next)?;
+        self.next = i + 1;
+        Some((handle, value))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.pool.len(), Some(self.pool.len()))
+    }
+}
+
+impl<T> ExactSizeIterator for Drain<'_, T> {}
+impl<T> FusedIterator for Drain<'_, T> {}
+
+impl<T> Drop for Drain<'_, T> {
+    fn drop(&mut self) {
+        // Bookkeeping happens before each value is dropped, so if a `Drop` panics the
+        // values left are still live in the pool, each to be dropped exactly once later.
+        for item in self.by_ref() {
+            drop(item);
+        }
+    }
+}
+
+impl<T> fmt::Debug for Drain<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Drain")
+            .field("remaining", &self.pool.len())
+            .finish_non_exhaustive()
+    }
+}
+
+// === impl Pool: iteration ===
+
+impl<T> Pool<T> {
+
+    /// Iterates over `(handle, &value)` in slot order. Values exclusively rented right
+    /// now are skipped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// pool.insert(1);
+    /// pool.insert(2);
+    /// assert_eq!(pool.iter().map(|(_, v)| v).sum::<i32>(), 3);
+    /// ```
+    pub fn iter(&self) -> Iter<'_, T> {
+        self.all_marked.set(self.epoch);
+        Iter::new(&self.slots, self.occupancy.words(), self.len(), self.key)
+    }
+
+    /// Iterates over `(handle, &mut value)` in slot order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// pool.insert(1);
+    /// for (_, v) in pool.iter_mut() { *v *= 10; }
+    /// assert_eq!(pool.values().sum::<i32>(), 10);
+    /// ```
+    pub fn iter_mut(&mut self) -> IterMut<'_, T> {
+        self.end_shared_borrows();
+        let (len, key) = (self.len(), self.key);
+        IterMut::new(&mut self.slots, self.occupancy.words(), len, key)
+    }
+
+    /// Iterates over the live handles in slot order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// let h = pool.insert(1);
+    /// assert_eq!(pool.keys().collect::<Vec<_>>(), [h]);
+    /// ```
+    pub fn keys(&self) -> Keys<'_, T> {
+        Keys::new(&self.slots, self.occupancy.words(), self.len(), self.key)
+    }
+
+    /// Iterates over `&value` in slot order, skipping values exclusively rented now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// pool.insert(4);
+    /// assert_eq!(pool.values().copied().collect::<Vec<_>>(), [4]);
+    /// ```
+    pub fn values(&self) -> Values<'_, T> {
+        Values { inner: self.iter() }
+    }
+
+    /// Iterates over `&mut value` in slot order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// pool.insert(4);
+    /// pool.values_mut().for_each(|v| *v = 0);
+    /// assert_eq!(pool.values().sum::<i32>(), 0);
+    /// ```
+    pub fn values_mut(&mut self) -> ValuesMut<'_, T> {
+        ValuesMut {
+            inner: self.iter_mut(),
+        }
+    }
+}

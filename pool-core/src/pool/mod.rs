@@ -1,0 +1,839 @@
+//! [`Pool<T>`]: a typed slot store with generational handles, object recycling and RAII
+//! rent guards.
+//!
+//! # Invariants
+//!
+//! These hold whenever no `Pool` method is running, and every `unsafe` block below relies
+//! on them ("by the module invariants"):
+//!
+//! 1. `slots[i]` holds an initialised `T` iff `slots[i].version` is odd, iff bit `i` of
+//!    `occupancy` is set. `len` counts those slots.
+//! 2. The free list, threaded through the `state` of vacant slots from `free_head`, holds
+//!    every vacant slot with a non-zero version exactly once; vacant slots with version 0
+//!    are retired and on no list. `retired` counts them.
+//! 3. An occupied slot's `state` is [`EXCLUSIVE`] while a [`RentMut`] for it exists (or
+//!    was leaked), otherwise `mark << COUNT_BITS | n` where `n` counts live (or leaked)
+//!    [`Rent`]s. If a `&T` handed out by `get`, `Index` or an iterator may still be alive,
+//!    then `mark == epoch` or `all_marked == epoch`; every `&mut self` method may bump
+//!    `epoch`, because `&mut self` proves no such reference is alive.
+//! 4. Handles from callers are untrusted: a handle is used only after
+//!    `slots[index].version == handle.version(key)`. Handle versions are always odd, so a
+//!    match means the slot is occupied.
+//!
+//! User code (`Drop`, `Clone`, closures, `Pooled::reset`, factories) runs only where these
+//! hold: bookkeeping is updated before a value is dropped, and closures run before a slot
+//! is claimed.
+
+mod builder;
+mod iter;
+mod occupancy;
+mod recycle;
+mod rent;
+mod slot;
+mod traits;
+
+use alloc::vec::Vec;
+use core::cell::Cell;
+
+pub use self::builder::PoolBuilder;
+pub use self::iter::{Drain, IntoIter, Iter, IterMut, Keys, Values, ValuesMut};
+pub use self::rent::{Rent, RentMut};
+
+use self::occupancy::Occupancy;
+use self::slot::{Slot, COUNT_BITS, COUNT_MASK, EXCLUSIVE, MAX_EPOCH, NONE};
+use crate::error::{InsertError, PoolError};
+use crate::handle::Handle;
+
+/// Most slots a pool can have: indices are `u32`, and `u32::MAX` ends the free list.
+const MAX_SLOTS: usize = u32::MAX as usize;
+
+/// A typed object pool: values addressed by generational [`Handle`]s, O(1) insert, get
+/// and remove, free slots reused LIFO, optional recycling of whole objects
+/// ([`acquire`](Pool::acquire) / [`release`](Pool::release)) and RAII rent guards.
+///
+/// # Threads
+///
+/// `Pool<T>` is `Send` when `T` is, and never `Sync`: its rent bookkeeping lives in plain
+/// cells so that renting costs no atomic operation. To share one between threads put it
+/// behind a `Mutex`.
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::Pool;
+///
+/// struct Enemy { hp: u32 }
+///
+/// let mut enemies = Pool::new();
+/// let a = enemies.insert(Enemy { hp: 10 });
+/// let b = enemies.insert(Enemy { hp: 20 });
+/// enemies[a].hp -= 3;
+/// assert_eq!(enemies.get(a).map(|e| e.hp), Some(7));
+///
+/// enemies.remove(b);
+/// assert!(enemies.get(b).is_none()); // stale handles are caught
+///
+/// // Rent guards: several exclusive rents of different values at once.
+/// let c = enemies.insert(Enemy { hp: 30 });
+/// let mut ga = enemies.rent_mut(a).unwrap();
+/// let mut gc = enemies.rent_mut(c).unwrap();
+/// core::mem::swap(&mut ga.hp, &mut gc.hp);
+/// ```
+pub struct Pool<T> {
+    slots: Vec<Slot<T>>,
+    occupancy: Occupancy,
+    free_head: u32,
+    len: u32,
+    retired: u32,
+    /// Most slots this pool may have (`bounded(n)` sets it to `n`).
+    limit: usize,
+    bounded: bool,
+    id: u32,
+    /// Even; added to slot versions to make handle generations (see `handle`).
+    key: u32,
+    /// `1..=MAX_EPOCH`; see invariant 3.
+    epoch: u32,
+    /// The epoch in which an iterator (or `clone`) handed out `&T` to every value.
+    all_marked: Cell<u32>,
+    spares: Vec<T>,
+    factory: Option<fn() -> T>,
+    counters: Counters,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Counters {
+    inserts: u64,
+    removes: u64,
+    acquire_hits: u64,
+    acquire_misses: u64,
+    high_water: u32,
+}
+
+/// A snapshot of a pool's counters, taken in O(1) by [`Pool::stats`].
+///
+/// # Examples
+///
+/// ```
+/// let mut pool = pool_core::Pool::new();
+/// let h = pool.insert(1);
+/// pool.remove(h);
+/// let s = pool.stats();
+/// assert_eq!((s.len, s.inserts, s.removes, s.high_water), (0, 1, 1, 1));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct PoolStats {
+    /// Live values.
+    pub len: usize,
+    /// Values the pool can hold without allocating (the bound, for a bounded pool).
+    pub capacity: usize,
+    /// Most values ever live at once.
+    pub high_water: usize,
+    /// Values inserted, including by `acquire`.
+    pub inserts: u64,
+    /// Values removed, including by `release`, `retain`, `drain` and `clear`.
+    pub removes: u64,
+    /// `acquire` calls served by a spare.
+    pub acquire_hits: u64,
+    /// `acquire` calls that had to build a new value.
+    pub acquire_misses: u64,
+    /// Reset values waiting to be handed out again by `acquire`.
+    pub spares: usize,
+    /// Slots retired because their generation would wrap; never reused.
+    pub retired_slots: usize,
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn capacity_panic(e: PoolError) -> ! {
+    panic!("Pool: cannot reserve capacity: {e}")
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn insert_panic(e: PoolError) -> ! {
+    panic!("Pool: cannot insert: {e}")
+}
+
+// === impl Pool: construction ===
+
+impl<T> Pool<T> {
+    /// An empty, growing pool. Allocates nothing until the first insert.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool: pool_core::Pool<String> = pool_core::Pool::new();
+    /// assert_eq!(pool.len(), 0);
+    /// ```
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// A growing pool with room for `capacity` values before it allocates again.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` exceeds the `u32` index space or the allocator fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool: pool_core::Pool<u64> = pool_core::Pool::with_capacity(100);
+    /// assert!(pool.capacity() >= 100);
+    /// ```
+    #[track_caller]
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::builder().capacity(capacity).build()
+    }
+
+    /// A pool that never holds more than `capacity` slots: inserting past that fails
+    /// with [`PoolError::Full`] and hands the value back. All memory is allocated here.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` exceeds the `u32` index space or the allocator fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::bounded(2);
+    /// pool.insert('a');
+    /// pool.insert('b');
+    /// assert_eq!(pool.try_insert('c').unwrap_err().into_value(), 'c');
+    /// ```
+    #[track_caller]
+    pub fn bounded(capacity: usize) -> Self {
+        Self::builder().capacity(capacity).bounded(true).build()
+    }
+
+    /// A [`PoolBuilder`] for the less common settings (explicit id, factory).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool: pool_core::Pool<u8> = pool_core::Pool::builder().id(1).build();
+    /// assert_eq!(pool.id(), 1);
+    /// ```
+    pub fn builder() -> PoolBuilder<T> {
+        PoolBuilder {
+            capacity: 0,
+            bounded: false,
+            id: None,
+            factory: None,
+        }
+    }
+
+    /// The id this pool's handle key is derived from (see [`Handle`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let a: pool_core::Pool<u8> = pool_core::Pool::new();
+    /// let b: pool_core::Pool<u8> = pool_core::Pool::new();
+    /// assert_ne!(a.id(), b.id());
+    /// ```
+    #[inline]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Number of live values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// pool.insert(1);
+    /// assert_eq!(pool.len(), 1);
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether no value is live.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool: pool_core::Pool<u8> = pool_core::Pool::new();
+    /// assert!(pool.is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// How many values the pool can hold without allocating; for a bounded pool, how many
+    /// it can hold at all. Retired slots do not count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool: pool_core::Pool<u8> = pool_core::Pool::bounded(5);
+    /// assert_eq!(pool.capacity(), 5);
+    /// ```
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.slots.capacity().min(self.limit) - self.retired as usize
+    }
+
+    /// The pool's counters, in O(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool: pool_core::Pool<Vec<u8>> = pool_core::Pool::new();
+    /// let h = pool.acquire();
+    /// pool.release(h);
+    /// pool.acquire();
+    /// let s = pool.stats();
+    /// assert_eq!((s.acquire_hits, s.acquire_misses, s.spares), (1, 1, 0));
+    /// ```
+    pub fn stats(&self) -> PoolStats {
+        PoolStats {
+            len: self.len(),
+            capacity: self.capacity(),
+            high_water: self.counters.high_water as usize,
+            inserts: self.counters.inserts,
+            removes: self.counters.removes,
+            acquire_hits: self.counters.acquire_hits,
+            acquire_misses: self.counters.acquire_misses,
+            spares: self.spares.len(),
+            retired_slots: self.retired as usize,
+        }
+    }
+
+    // === impl Pool: capacity ===
+
+    /// Makes room for `additional` more values without allocating.
+    ///
+    /// # Panics
+    ///
+    /// If that would pass a bounded pool's bound or the `u32` index space, or the
+    /// allocator fails. See [`try_reserve`](Pool::try_reserve).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool: pool_core::Pool<u8> = pool_core::Pool::new();
+    /// pool.reserve(10);
+    /// assert!(pool.capacity() >= 10);
+    /// ```
+    #[track_caller]
+    pub fn reserve(&mut self, additional: usize) {
+        if let Err(e) = self.try_reserve(additional) {
+            capacity_panic(e);
+        }
+    }
+
+    /// Makes room for `additional` more values without allocating.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Full`] past a bounded pool's bound, [`PoolError::CapacityOverflow`]
+    /// past the `u32` index space or `isize::MAX` bytes, [`PoolError::AllocFailed`] if
+    /// the allocator refuses. Nothing changes on error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{Pool, PoolError};
+    /// let mut pool: Pool<u8> = Pool::new();
+    /// assert_eq!(pool.try_reserve(usize::MAX), Err(PoolError::CapacityOverflow));
+    /// assert!(pool.try_reserve(8).is_ok());
+    /// ```
+    pub fn try_reserve(&mut self, additional: usize) -> Result<(), PoolError> {
+        let free = self.slots.len() - self.len as usize - self.retired as usize;
+        let new_slots = additional.saturating_sub(free);
+        if new_slots == 0 {
+            return Ok(());
+        }
+        let total = self
+            .slots
+            .len()
+            .checked_add(new_slots)
+            .ok_or(PoolError::CapacityOverflow)?;
+        if total > self.limit {
+            return Err(if self.bounded && self.limit < MAX_SLOTS {
+                PoolError::Full {
+                    capacity: self.limit,
+                }
+            } else {
+                PoolError::CapacityOverflow
+            });
+        }
+        if core::mem::size_of::<Slot<T>>()
+            .checked_mul(total)
+            .map_or(true, |bytes| bytes > isize::MAX as usize)
+        {
+            return Err(PoolError::CapacityOverflow);
+        }
+        self.slots
+            .try_reserve_exact(total - self.slots.len())
+            .map_err(|_| PoolError::AllocFailed)?;
+        self.occupancy
+            .try_reserve_for(total)
+            .map_err(|_| PoolError::AllocFailed)
+    }
+
+    // === impl Pool: insert ===
+
+    /// Inserts a value and returns its handle.
+    ///
+    /// # Panics
+    ///
+    /// If the pool is bounded and full, or the `u32` index space is exhausted. See
+    /// [`try_insert`](Pool::try_insert).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// let h = pool.insert("a");
+    /// assert_eq!(pool[h], "a");
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn insert(&mut self, value: T) -> Handle<T> {
+        match self.try_insert(value) {
+            Ok(h) => h,
+            Err(e) => insert_panic(e.reason()),
+        }
+    }
+
+    /// Inserts a value, or hands it back inside the error.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Full`] when a bounded pool is full, [`PoolError::CapacityOverflow`]
+    /// when the `u32` index space is exhausted, [`PoolError::AllocFailed`] if growing
+    /// fails. The value is inside the [`InsertError`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::bounded(1);
+    /// assert!(pool.try_insert(1).is_ok());
+    /// let err = pool.try_insert(2).unwrap_err();
+    /// assert_eq!(err.into_value(), 2);
+    /// ```
+    #[inline]
+    pub fn try_insert(&mut self, value: T) -> Result<Handle<T>, InsertError<T>> {
+        match self.vacant_index() {
+            Ok(index) => Ok(self.commit(index, value)),
+            Err(reason) => Err(InsertError::new(value, reason)),
+        }
+    }
+
+    /// Inserts the value `f` builds from its own handle (for values that store it).
+    ///
+    /// `f` runs before the pool changes: if it panics, the pool is as it was.
+    ///
+    /// # Panics
+    ///
+    /// As [`insert`](Pool::insert), and if `f` panics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{Handle, Pool};
+    /// struct Node { me: Handle<Node> }
+    /// let mut pool = Pool::new();
+    /// let h = pool.insert_with(|me| Node { me });
+    /// assert_eq!(pool[h].me, h);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn insert_with<F: FnOnce(Handle<T>) -> T>(&mut self, f: F) -> Handle<T> {
+        match self.try_insert_with(f) {
+            Ok(h) => h,
+            Err(e) => insert_panic(e),
+        }
+    }
+
+    /// Like [`insert_with`](Pool::insert_with), but returns an error instead of panicking
+    /// when there is no room; `f` is not called then.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_insert`](Pool::try_insert).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::bounded(0);
+    /// assert!(pool.try_insert_with(|_| 1).is_err());
+    /// ```
+    #[inline]
+    pub fn try_insert_with<F: FnOnce(Handle<T>) -> T>(
+        &mut self,
+        f: F,
+    ) -> Result<Handle<T>, PoolError> {
+        let index = self.vacant_index()?;
+        let handle = self.handle_for_vacant(index);
+        // User code runs before any bookkeeping changes (`vacant_index` only reserved).
+        let value = f(handle);
+        Ok(self.commit(index, value))
+    }
+
+    /// The index the next insert will use; makes sure pushing a new slot cannot allocate.
+    /// Changes nothing observable.
+    #[inline]
+    fn vacant_index(&mut self) -> Result<u32, PoolError> {
+        if self.free_head != NONE {
+            return Ok(self.free_head);
+        }
+        let len = self.slots.len();
+        if len == self.slots.capacity() || len >= self.limit {
+            self.grow_one()?;
+        }
+        Ok(len as u32)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow_one(&mut self) -> Result<(), PoolError> {
+        let len = self.slots.len();
+        if len >= self.limit {
+            return Err(if self.bounded && self.limit < MAX_SLOTS {
+                PoolError::Full {
+                    capacity: self.limit,
+                }
+            } else {
+                PoolError::CapacityOverflow
+            });
+        }
+        // Amortised doubling, clamped to the limit.
+        let want = len.max(4).min(self.limit - len);
+        if self.slots.try_reserve_exact(want).is_err() {
+            self.slots
+                .try_reserve_exact(1)
+                .map_err(|_| PoolError::AllocFailed)?;
+        }
+        self.occupancy
+            .try_reserve_for(self.slots.capacity())
+            .map_err(|_| PoolError::AllocFailed)
+    }
+
+    /// The handle the value inserted at `index` (from `vacant_index`) will get.
+    #[inline]
+    fn handle_for_vacant(&self, index: u32) -> Handle<T> {
+        let version = match self.slots.get(index as usize) {
+            Some(slot) => slot.version + 1,
+            None => 1,
+        };
+        Handle::encode(index, version, self.key)
+    }
+
+    /// Puts `value` at `index`, which `vacant_index` just returned.
+    #[inline]
+    fn commit(&mut self, index: u32, value: T) -> Handle<T> {
+        self.end_shared_borrows();
+        let i = index as usize;
+        let version = if i == self.slots.len() {
+            // No allocation: `vacant_index` reserved room.
+            self.slots.push(Slot::occupied(value, 1));
+            1
+        } else {
+            debug_assert_eq!(index, self.free_head);
+            let slot = &mut self.slots[i];
+            self.free_head = slot.state.get();
+            let version = slot.version + 1;
+            slot.fill(value, version);
+            version
+        };
+        self.occupancy.set(i);
+        self.len += 1;
+        self.counters.inserts += 1;
+        if self.len > self.counters.high_water {
+            self.counters.high_water = self.len;
+        }
+        Handle::encode(index, version, self.key)
+    }
+
+    // === impl Pool: lookup ===
+
+    /// The slot `h` names, if `h` is live in this pool (invariant 4).
+    #[inline]
+    fn live_slot(&self, h: Handle<T>) -> Option<&Slot<T>> {
+        let slot = self.slots.get(h.index() as usize)?;
+        (slot.version == h.version(self.key)).then_some(slot)
+    }
+
+    #[inline]
+    fn live_slot_mut(&mut self, h: Handle<T>) -> Option<&mut Slot<T>> {
+        let version = h.version(self.key);
+        let slot = self.slots.get_mut(h.index() as usize)?;
+        (slot.version == version).then_some(slot)
+    }
+
+    /// Whether `h` names a live value in this pool (rented or not).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// let h = pool.insert(1);
+    /// assert!(pool.contains(h));
+    /// pool.remove(h);
+    /// assert!(!pool.contains(h));
+    /// ```
+    #[inline]
+    pub fn contains(&self, h: Handle<T>) -> bool {
+        self.live_slot(h).is_some()
+    }
+
+    /// A shared reference to the value `h` names.
+    ///
+    /// `None` if `h` is stale, foreign or forged, or if the value is exclusively rented
+    /// right now. The slot is remembered as borrowed until the pool is next used through
+    /// `&mut`, so that `rent_mut` cannot alias the returned reference.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// let h = pool.insert(3);
+    /// assert_eq!(pool.get(h), Some(&3));
+    /// ```
+    #[inline]
+    pub fn get(&self, h: Handle<T>) -> Option<&T> {
+        let slot = self.live_slot(h)?;
+        let state = slot.state.get();
+        if state == EXCLUSIVE {
+            return None;
+        }
+        let marked = (state & COUNT_MASK) | (self.epoch << COUNT_BITS);
+        if state != marked {
+            slot.state.set(marked);
+        }
+        // SAFETY: the slot is occupied (invariant 4) and not exclusively rented; it is
+        // now marked with the current epoch, so `rent_mut` refuses it for as long as the
+        // returned reference can live (invariant 3).
+        Some(unsafe { &*slot.value_ptr() })
+    }
+
+    /// A mutable reference to the value `h` names; `None` if `h` is not live here.
+    ///
+    /// Reaches values whose rent guard was leaked, too: `&mut self` proves no guard is
+    /// alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// let h = pool.insert(3);
+    /// *pool.get_mut(h).unwrap() += 1;
+    /// assert_eq!(pool[h], 4);
+    /// ```
+    #[inline]
+    pub fn get_mut(&mut self, h: Handle<T>) -> Option<&mut T> {
+        self.end_shared_borrows();
+        self.live_slot_mut(h)?.get_mut()
+    }
+
+    /// Mutable references to several values at once.
+    ///
+    /// `None` if any handle is not live here, or if two handles name the same value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// let (a, b) = (pool.insert(1), pool.insert(2));
+    /// let [x, y] = pool.get_disjoint_mut([a, b]).unwrap();
+    /// core::mem::swap(x, y);
+    /// assert_eq!((pool[a], pool[b]), (2, 1));
+    /// assert!(pool.get_disjoint_mut([a, a]).is_none());
+    /// ```
+    pub fn get_disjoint_mut<const N: usize>(
+        &mut self,
+        handles: [Handle<T>; N],
+    ) -> Option<[&mut T; N]> {
+        self.end_shared_borrows();
+        for (i, &h) in handles.iter().enumerate() {
+            self.live_slot(h)?;
+            if handles[..i].iter().any(|&o| o.index() == h.index()) {
+                return None;
+            }
+        }
+        let base = self.slots.as_mut_ptr();
+        Some(handles.map(|h| {
+            // SAFETY: every handle is live (checked above), so its index is in bounds and
+            // its slot occupied; the indices are pairwise distinct, so the `&mut T`s do
+            // not overlap; `&mut self` excludes every other reference into `slots`.
+            unsafe { &mut *Slot::raw_value_ptr(base.add(h.index() as usize)) }
+        }))
+    }
+
+    // === impl Pool: remove ===
+
+    /// Removes and returns the value `h` names; `None` if `h` is not live here.
+    ///
+    /// The handle, and every copy of it, is invalid from now on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// let h = pool.insert(String::from("x"));
+    /// assert_eq!(pool.remove(h).as_deref(), Some("x"));
+    /// assert_eq!(pool.remove(h), None);
+    /// ```
+    #[inline]
+    pub fn remove(&mut self, h: Handle<T>) -> Option<T> {
+        self.end_shared_borrows();
+        self.live_slot(h)?;
+        // SAFETY: `h` is live, so its slot is occupied (invariant 4).
+        Some(unsafe { self.take_at(h.index() as usize) })
+    }
+
+    /// Moves the value out of slot `i` and updates every piece of bookkeeping.
+    ///
+    /// # Safety
+    ///
+    /// - `i < self.slots.len()` and slot `i` is occupied.
+    #[inline]
+    unsafe fn take_at(&mut self, i: usize) -> T {
+        debug_assert!(self.slots[i].is_occupied());
+        // SAFETY: `i` is in bounds (caller).
+        let slot = unsafe { self.slots.get_unchecked_mut(i) };
+        let next = slot.version.wrapping_add(1);
+        let value = if next == 0 {
+            // The generation would wrap: retire the slot for good.
+            self.retired += 1;
+            // SAFETY: occupied (caller); 0 is even.
+            unsafe { slot.take(0, NONE) }
+        } else {
+            let head = self.free_head;
+            self.free_head = i as u32;
+            // SAFETY: occupied (caller); `next` is even because the version was odd.
+            unsafe { slot.take(next, head) }
+        };
+        self.occupancy.clear(i);
+        self.len -= 1;
+        self.counters.removes += 1;
+        value
+    }
+
+    /// Keeps only the values for which `keep` returns `true`, visiting them in slot order.
+    ///
+    /// If `keep` or a value's `Drop` panics, the values already visited are settled and
+    /// the rest stay in the pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// for i in 0..10 { pool.insert(i); }
+    /// pool.retain(|_, v| *v % 2 == 0);
+    /// assert_eq!(pool.len(), 5);
+    /// ```
+    pub fn retain<F: FnMut(Handle<T>, &mut T) -> bool>(&mut self, mut keep: F) {
+        self.end_shared_borrows();
+        let mut next = self.occupancy.next_from(0);
+        while let Some(i) = next {
+            let slot = &mut self.slots[i];
+            let handle = Handle::encode(i as u32, slot.version, self.key);
+            let value = slot
+                .get_mut()
+                .expect("occupancy bit set on a vacant slot");
+            if !keep(handle, value) {
+                // SAFETY: bit `i` was set, so slot `i` is occupied (invariant 1); `keep`
+                // could not change that through the `&mut T` it was given.
+                drop(unsafe { self.take_at(i) });
+            }
+            next = self.occupancy.next_from(i + 1);
+        }
+    }
+
+    /// Removes every value. Every old handle becomes invalid; capacity and spares are
+    /// kept.
+    ///
+    /// If a value's `Drop` panics, the values not yet dropped stay in the pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// let h = pool.insert(1);
+    /// pool.clear();
+    /// assert!(pool.is_empty() && !pool.contains(h));
+    /// ```
+    pub fn clear(&mut self) {
+        drop(self.drain());
+    }
+
+    /// Removes every value, yielding each with its (now invalid) handle in slot order.
+    ///
+    /// Values the iterator has not yielded when it is dropped are dropped then. If the
+    /// iterator is leaked, they stay in the pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// pool.insert('a');
+    /// pool.insert('b');
+    /// let drained: String = pool.drain().map(|(_, c)| c).collect();
+    /// assert_eq!(drained, "ab");
+    /// assert!(pool.is_empty());
+    /// ```
+    pub fn drain(&mut self) -> Drain<'_, T> {
+        self.end_shared_borrows();
+        Drain::new(self)
+    }
+
+    /// Removes the value in the first occupied slot at or after `from`.
+    fn drain_from(&mut self, from: usize) -> Option<(usize, Handle<T>, T)> {
+        let i = self.occupancy.next_from(from)?;
+        let handle = Handle::encode(i as u32, self.slots[i].version, self.key);
+        // SAFETY: bit `i` is set, so slot `i` is occupied (invariant 1).
+        let value = unsafe { self.take_at(i) };
+        Some((i, handle, value))
+    }
+
+    // Recycling lives in `recycle.rs`, rent guards in `rent.rs`.
+
+    // === impl Pool: internals ===
+
+    /// Starts a new epoch: every plain `&T` handed out so far is dead, because the caller
+    /// holds `&mut self` (invariant 3).
+    #[inline]
+    fn end_shared_borrows(&mut self) {
+        if self.epoch == MAX_EPOCH {
+            self.restart_epochs();
+        } else {
+            self.epoch += 1;
+        }
+    }
+
+    /// Clears every mark, so epochs can start again at 1 without a stale mark matching.
+    #[cold]
+    #[inline(never)]
+    fn restart_epochs(&mut self) {
+        for i in occupancy::SetBits::new(self.occupancy.words()) {
+            let state = self.slots[i].state.get_mut();
+            if *state != EXCLUSIVE {
+                *state &= COUNT_MASK;
+            }
+        }
+        self.all_marked.set(0);
+        self.epoch = 1;
+    }
+
+    /// Sets a slot's version directly, so tests can reach the wrap limit quickly.
+    #[cfg(test)]
+    pub(crate) fn force_version(&mut self, h: Handle<T>, version: u32) -> Handle<T> {
+        assert!(version & 1 == 1 && self.contains(h));
+        self.slots[h.index() as usize].version = version;
+        Handle::encode(h.index(), version, self.key)
+    }
+}
+
+#[cfg(test)]
+mod tests;

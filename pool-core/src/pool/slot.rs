@@ -1,0 +1,138 @@
+//! One slot of a [`Pool`](super::Pool) and the encoding of its rent state.
+
+use core::cell::{Cell, UnsafeCell};
+use core::mem::{ManuallyDrop, MaybeUninit};
+
+/// `state` of an occupied slot that is exclusively rented.
+pub(super) const EXCLUSIVE: u32 = u32::MAX;
+/// Bits of `state` that count shared rents.
+pub(super) const COUNT_BITS: u32 = 11;
+/// Mask of the shared-rent count; also the largest count.
+pub(super) const COUNT_MASK: u32 = (1 << COUNT_BITS) - 1;
+/// Largest epoch; keeps `epoch << COUNT_BITS | count` below [`EXCLUSIVE`].
+pub(super) const MAX_EPOCH: u32 = (u32::MAX >> COUNT_BITS) - 1;
+/// Ends the free list.
+pub(super) const NONE: u32 = u32::MAX;
+
+/// A slot: a value (initialised iff `version` is odd), its version and its rent state.
+pub(super) struct Slot<T> {
+    /// Initialised iff `version` is odd.
+    value: UnsafeCell<MaybeUninit<T>>,
+    /// Odd while occupied, even while vacant; `0` on a vacant slot means retired. Only
+    /// changes through `&mut Pool`.
+    pub(super) version: u32,
+    /// Occupied: [`EXCLUSIVE`], or `epoch << COUNT_BITS | shared_rents`, where `epoch` is
+    /// the pool epoch in which a plain `&T` to this value was last handed out (0: never).
+    /// Vacant: index of the next free slot, [`NONE`] at the end of the free list.
+    pub(super) state: Cell<u32>,
+}
+
+impl<T> Slot<T> {
+    #[inline]
+    pub(super) fn occupied(value: T, version: u32) -> Self {
+        debug_assert!(version & 1 == 1);
+        Slot {
+            value: UnsafeCell::new(MaybeUninit::new(value)),
+            version,
+            state: Cell::new(0),
+        }
+    }
+
+    #[inline]
+    pub(super) fn vacant(version: u32, next_free: u32) -> Self {
+        debug_assert!(version & 1 == 0);
+        Slot {
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+            version,
+            state: Cell::new(next_free),
+        }
+    }
+
+    #[inline]
+    pub(super) fn is_occupied(&self) -> bool {
+        self.version & 1 == 1
+    }
+
+    /// Raw pointer to the value; valid to read while occupied.
+    #[inline]
+    pub(super) fn value_ptr(&self) -> *mut T {
+        self.value.get().cast::<T>()
+    }
+
+    /// Raw pointer to the value of the slot at `slot`, without creating a reference.
+    ///
+    /// # Safety
+    ///
+    /// - `slot` must point to a live `Slot<T>`.
+    #[inline]
+    pub(super) unsafe fn raw_value_ptr(slot: *mut Self) -> *mut T {
+        // SAFETY: the caller guarantees `slot` points to a live slot, so projecting to
+        // one of its fields stays in bounds; no reference is created.
+        let cell = unsafe { core::ptr::addr_of_mut!((*slot).value) };
+        UnsafeCell::raw_get(cell).cast::<T>()
+    }
+
+    /// The value, through `&mut`; `None` if vacant.
+    #[inline]
+    pub(super) fn get_mut(&mut self) -> Option<&mut T> {
+        if self.is_occupied() {
+            // SAFETY: the slot is occupied, so the value is initialised; `&mut self`
+            // rules out every other reference to it.
+            Some(unsafe { self.value.get_mut().assume_init_mut() })
+        } else {
+            None
+        }
+    }
+
+    /// Moves the value out and leaves the slot vacant with version `next_version`.
+    ///
+    /// # Safety
+    ///
+    /// - The slot must be occupied.
+    /// - `next_version` must be even.
+    #[inline]
+    pub(super) unsafe fn take(&mut self, next_version: u32, next_free: u32) -> T {
+        debug_assert!(self.is_occupied() && next_version & 1 == 0);
+        // Mark vacant before anything else so that no path can read the value twice.
+        self.version = next_version;
+        self.state.set(next_free);
+        // SAFETY: the slot was occupied (caller), so the value was initialised; the
+        // version is now even, so nothing will read or drop it again.
+        unsafe { self.value.get_mut().assume_init_read() }
+    }
+
+    /// Writes a value into a vacant slot, making it occupied with `version`.
+    #[inline]
+    pub(super) fn fill(&mut self, value: T, version: u32) {
+        debug_assert!(!self.is_occupied() && version & 1 == 1);
+        self.value.get_mut().write(value);
+        self.version = version;
+        self.state.set(0);
+    }
+
+    /// Consumes the slot, giving its value if it was occupied.
+    #[inline]
+    pub(super) fn into_value(self) -> Option<T> {
+        let this = ManuallyDrop::new(self);
+        if this.is_occupied() {
+            // SAFETY: occupied, so initialised; `this` is never dropped, so the value is
+            // moved out exactly once.
+            Some(unsafe { this.value_ptr().read() })
+        } else {
+            None
+        }
+    }
+}
+
+impl<T> Drop for Slot<T> {
+    #[inline]
+    fn drop(&mut self) {
+        if core::mem::needs_drop::<T>() && self.is_occupied() {
+            // Mark vacant first: if the value's `Drop` panics, it is not dropped again.
+            self.version = self.version.wrapping_add(1);
+            // SAFETY: the slot was occupied, so the value is initialised, and it is
+            // dropped here exactly once (the version is even from now on).
+            unsafe { self.value.get_mut().assume_init_drop() }
+        }
+    }
+}
