@@ -1,77 +1,8 @@
-//! Shared helpers for the workspace's integration tests, benches and examples: a drop
-//! counter and a counting global allocator.
+//! Shared helpers for the workspace's integration tests, benches and examples: a counting
+//! global allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// Counts how many times values made by one [`DropCounter`] were dropped.
-///
-/// # Examples
-///
-/// ```
-/// let counter = typed_pool_tests::DropCounter::new();
-/// drop(counter.make(1));
-/// assert_eq!(counter.dropped(), 1);
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct DropCounter {
-    dropped: Rc<Cell<usize>>,
-    made: Rc<Cell<usize>>,
-}
-
-impl DropCounter {
-    /// A counter at zero.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A value that bumps this counter when dropped.
-    pub fn make(&self, id: u64) -> Counted {
-        self.made.set(self.made.get() + 1);
-        Counted {
-            id,
-            dropped: self.dropped.clone(),
-            panic_on_drop: false,
-        }
-    }
-
-    /// Like [`make`](Self::make), but the value's `Drop` panics (after counting).
-    pub fn make_panicking(&self, id: u64) -> Counted {
-        let mut c = self.make(id);
-        c.panic_on_drop = true;
-        c
-    }
-
-    /// Values dropped so far.
-    pub fn dropped(&self) -> usize {
-        self.dropped.get()
-    }
-
-    /// Values made so far.
-    pub fn made(&self) -> usize {
-        self.made.get()
-    }
-}
-
-/// A value counted by a [`DropCounter`].
-#[derive(Debug)]
-pub struct Counted {
-    /// An id to tell values apart.
-    pub id: u64,
-    dropped: Rc<Cell<usize>>,
-    panic_on_drop: bool,
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.dropped.set(self.dropped.get() + 1);
-        if self.panic_on_drop && !std::thread::panicking() {
-            panic!("Counted({}) panics in Drop", self.id);
-        }
-    }
-}
 
 /// A global allocator that counts allocations, for tests of "no allocation in steady
 /// state". Install it with `#[global_allocator]` in one test binary.

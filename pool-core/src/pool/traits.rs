@@ -24,8 +24,9 @@ impl<T> Default for Pool<T> {
 /// the original is unchanged then.
 impl<T: Clone> Clone for Pool<T> {
     fn clone(&self) -> Self {
-        // `T::clone` gets `&T` to every value: no `rent_mut` may alias it meanwhile.
-        self.all_marked.set(self.epoch);
+        // `T::clone` gets `&T` to every value: no `rent_mut` may alias it meanwhile. The
+        // mark is lifted again once every clone is made (on panic it stays: harmless).
+        let previous = self.all_marked.replace(self.epoch);
         let mut slots = Vec::with_capacity(self.slots.capacity());
         for slot in &self.slots {
             slots.push(if slot.is_occupied() {
@@ -41,6 +42,7 @@ impl<T: Clone> Clone for Pool<T> {
                 Slot::vacant(slot.version, slot.state.get())
             });
         }
+        self.all_marked.set(previous);
         Pool {
             slots,
             occupancy: self.occupancy.clone(),
@@ -63,7 +65,11 @@ impl<T: Clone> Clone for Pool<T> {
 /// Prints the live values as a map from handle to value.
 impl<T: fmt::Debug> fmt::Debug for Pool<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.iter()).finish()
+        let previous = self.all_marked.get();
+        let result = f.debug_map().entries(self.iter()).finish();
+        // The `&T`s `iter` handed out are dead now.
+        self.all_marked.set(previous);
+        result
     }
 }
 
@@ -150,3 +156,7 @@ impl<'a, T> IntoIterator for &'a mut Pool<T> {
         self.iter_mut()
     }
 }
+
+/// A panic inside any `Pool` method (from user code) leaves every invariant intact (see
+/// the module docs), so observing a pool after catching a panic is sound and meaningful.
+impl<T: core::panic::RefUnwindSafe> core::panic::RefUnwindSafe for Pool<T> {}

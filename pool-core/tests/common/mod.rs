@@ -1,0 +1,100 @@
+//! Helpers shared by pool-core's integration tests: a drop counter whose values can panic
+//! in `Drop`, and a consistency check for pools.
+#![allow(dead_code)]
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use pool_core::{Handle, Pool};
+
+/// Counts drops of the values it makes.
+#[derive(Clone, Debug, Default)]
+pub struct DropCounter {
+    dropped: Rc<Cell<usize>>,
+    made: Rc<Cell<usize>>,
+}
+
+impl DropCounter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn make(&self, id: u64) -> Counted {
+        self.made.set(self.made.get() + 1);
+        Counted {
+            id,
+            counter: self.clone(),
+            panic_on_drop: false,
+        }
+    }
+
+    pub fn make_panicking(&self, id: u64) -> Counted {
+        let mut c = self.make(id);
+        c.panic_on_drop = true;
+        c
+    }
+
+    pub fn dropped(&self) -> usize {
+        self.dropped.get()
+    }
+
+    pub fn made(&self) -> usize {
+        self.made.get()
+    }
+}
+
+/// A value counted by a [`DropCounter`].
+#[derive(Debug)]
+pub struct Counted {
+    pub id: u64,
+    counter: DropCounter,
+    pub panic_on_drop: bool,
+}
+
+/// Clones count as made values too; a clone never panics in `Drop`.
+impl Clone for Counted {
+    fn clone(&self) -> Self {
+        self.counter.make(self.id)
+    }
+}
+
+impl PartialEq for Counted {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        let dropped = &self.counter.dropped;
+        dropped.set(dropped.get() + 1);
+        if self.panic_on_drop && !std::thread::panicking() {
+            panic!("Counted({}) panics in Drop", self.id);
+        }
+    }
+}
+
+impl pool_core::Pooled for Counted {
+    fn reset(&mut self) {
+        self.id = 0;
+    }
+}
+
+/// Checks that `len`, iteration, `keys` and `get` agree, and returns the live handles.
+pub fn check_consistent<T>(pool: &mut Pool<T>) -> Vec<Handle<T>> {
+    let keys: Vec<Handle<T>> = pool.keys().collect();
+    assert_eq!(keys.len(), pool.len());
+    assert_eq!(pool.iter_mut().count(), pool.len());
+    for &h in &keys {
+        assert!(pool.contains(h));
+        assert!(pool.get_mut(h).is_some());
+    }
+    assert!(pool.stats().high_water >= pool.len());
+    keys
+}
+
+/// Runs `f`, expecting it to panic, and silences the panic message.
+pub fn expect_panic<R>(f: impl FnOnce() -> R) {
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    assert!(r.is_err(), "expected a panic");
+}
