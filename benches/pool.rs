@@ -1,1 +1,340 @@
-fn main() {}
+//! `Pool<T>` against slab's `Slab` and slotmap's `SlotMap`, same run, same payloads.
+//!
+//! Workloads: insert-then-remove 1M; steady churn with 10k live; random `get` over 100k
+//! live; iteration over 100k slots with 50% holes; and, for `Pool` only, `get` and
+//! `rent` side by side to show that plain access does not pay for guards.
+
+// criterion_group! generates an undocumented function.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use pool_core::{Handle, Pool};
+use slab::Slab;
+use slotmap::{DefaultKey, SlotMap};
+
+// === payloads ===
+
+trait Payload: Copy + 'static {
+    const NAME: &'static str;
+    fn make(i: u64) -> Self;
+    fn value(&self) -> u64;
+}
+
+impl Payload for u64 {
+    const NAME: &'static str = "u64";
+    #[inline]
+    fn make(i: u64) -> Self {
+        i
+    }
+    #[inline]
+    fn value(&self) -> u64 {
+        *self
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Big([u64; 8]);
+
+impl Payload for Big {
+    const NAME: &'static str = "64B";
+    #[inline]
+    fn make(i: u64) -> Self {
+        Big([i; 8])
+    }
+    #[inline]
+    fn value(&self) -> u64 {
+        self.0[0] ^ self.0[7]
+    }
+}
+
+// === the stores under test, behind one trait ===
+
+trait Store<V> {
+    type Key: Copy;
+    const NAME: &'static str;
+    fn new() -> Self;
+    fn insert(&mut self, v: V) -> Self::Key;
+    fn remove(&mut self, k: Self::Key) -> Option<V>;
+    fn get(&self, k: Self::Key) -> Option<&V>;
+    fn sum_values(&self) -> u64;
+}
+
+impl<V: Payload> Store<V> for Pool<V> {
+    type Key = Handle<V>;
+    const NAME: &'static str = "pool";
+    fn new() -> Self {
+        Pool::new()
+    }
+    #[inline]
+    fn insert(&mut self, v: V) -> Handle<V> {
+        Pool::insert(self, v)
+    }
+    #[inline]
+    fn remove(&mut self, k: Handle<V>) -> Option<V> {
+        Pool::remove(self, k)
+    }
+    #[inline]
+    fn get(&self, k: Handle<V>) -> Option<&V> {
+        Pool::get(self, k)
+    }
+    fn sum_values(&self) -> u64 {
+        self.values().fold(0, |a, v| a.wrapping_add(v.value()))
+    }
+}
+
+impl<V: Payload> Store<V> for Slab<V> {
+    type Key = usize;
+    const NAME: &'static str = "slab";
+    fn new() -> Self {
+        Slab::new()
+    }
+    #[inline]
+    fn insert(&mut self, v: V) -> usize {
+        Slab::insert(self, v)
+    }
+    #[inline]
+    fn remove(&mut self, k: usize) -> Option<V> {
+        Slab::try_remove(self, k)
+    }
+    #[inline]
+    fn get(&self, k: usize) -> Option<&V> {
+        Slab::get(self, k)
+    }
+    fn sum_values(&self) -> u64 {
+        self.iter().fold(0, |a, (_, v)| a.wrapping_add(v.value()))
+    }
+}
+
+impl<V: Payload> Store<V> for SlotMap<DefaultKey, V> {
+    type Key = DefaultKey;
+    const NAME: &'static str = "slotmap";
+    fn new() -> Self {
+        SlotMap::new()
+    }
+    #[inline]
+    fn insert(&mut self, v: V) -> DefaultKey {
+        SlotMap::insert(self, v)
+    }
+    #[inline]
+    fn remove(&mut self, k: DefaultKey) -> Option<V> {
+        SlotMap::remove(self, k)
+    }
+    #[inline]
+    fn get(&self, k: DefaultKey) -> Option<&V> {
+        SlotMap::get(self, k)
+    }
+    fn sum_values(&self) -> u64 {
+        self.values().fold(0, |a, v| a.wrapping_add(v.value()))
+    }
+}
+
+/// Deterministic xorshift, so every store sees the same sequence.
+struct Rng(u64);
+
+impl Rng {
+    #[inline]
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    #[inline]
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+// === workloads ===
+
+const BIG_N: usize = 1_000_000;
+const CHURN_LIVE: usize = 10_000;
+const CHURN_OPS: usize = 10_000;
+const LOOKUP_LIVE: usize = 100_000;
+
+/// Inserts 1M values, then removes them in insertion order. The store is reused across
+/// iterations (warm: its memory is already faulted in), so the figure is the store's own
+/// work rather than the allocator's page-fault luck, which swings by 5x between runs.
+fn insert_then_remove<V: Payload, S: Store<V>>(c: &mut Criterion) {
+    let mut g = c.benchmark_group(format!("insert_remove_1M/{}", V::NAME));
+    g.throughput(Throughput::Elements(BIG_N as u64));
+    g.bench_function(S::NAME, |b| {
+        let mut keys = Vec::with_capacity(BIG_N);
+        let mut s = S::new();
+        b.iter(|| {
+            for i in 0..BIG_N as u64 {
+                keys.push(s.insert(black_box(V::make(i))));
+            }
+            let mut acc = 0u64;
+            for k in keys.drain(..) {
+                acc = acc.wrapping_add(s.remove(black_box(k)).map_or(0, |v| v.value()));
+            }
+            black_box(acc)
+        })
+    });
+    g.finish();
+}
+
+fn churn<V: Payload, S: Store<V>>(c: &mut Criterion) {
+    let mut g = c.benchmark_group(format!("churn_10k_live/{}", V::NAME));
+    g.throughput(Throughput::Elements(CHURN_OPS as u64));
+    g.bench_function(S::NAME, |b| {
+        let mut s = S::new();
+        let mut keys: Vec<S::Key> = (0..CHURN_LIVE as u64)
+            .map(|i| s.insert(V::make(i)))
+            .collect();
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        b.iter(|| {
+            let mut acc = 0u64;
+            for _ in 0..CHURN_OPS {
+                let slot = rng.below(keys.len());
+                let v = s.remove(black_box(keys[slot])).map_or(0, |v| v.value());
+                acc = acc.wrapping_add(v);
+                keys[slot] = s.insert(black_box(V::make(v ^ 1)));
+            }
+            black_box(acc)
+        })
+    });
+    g.finish();
+}
+
+fn random_get<V: Payload, S: Store<V>>(c: &mut Criterion) {
+    let mut g = c.benchmark_group(format!("random_get_100k/{}", V::NAME));
+    g.throughput(Throughput::Elements(LOOKUP_LIVE as u64));
+    g.bench_function(S::NAME, |b| {
+        let mut s = S::new();
+        let mut keys: Vec<S::Key> = (0..LOOKUP_LIVE as u64)
+            .map(|i| s.insert(V::make(i)))
+            .collect();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for i in (1..keys.len()).rev() {
+            keys.swap(i, rng.below(i + 1));
+        }
+        b.iter(|| {
+            let mut acc = 0u64;
+            for &k in &keys {
+                acc = acc.wrapping_add(s.get(black_box(k)).map_or(0, |v| v.value()));
+            }
+            black_box(acc)
+        })
+    });
+    g.finish();
+}
+
+fn iterate_with_holes<V: Payload, S: Store<V>>(c: &mut Criterion) {
+    let mut g = c.benchmark_group(format!("iter_100k_half_holes/{}", V::NAME));
+    g.throughput(Throughput::Elements(LOOKUP_LIVE as u64 / 2));
+    g.bench_function(S::NAME, |b| {
+        let mut s = S::new();
+        let mut keys: Vec<S::Key> = (0..LOOKUP_LIVE as u64)
+            .map(|i| s.insert(V::make(i)))
+            .collect();
+        let mut rng = Rng(0xdead_beef_cafe_f00d);
+        for i in (1..keys.len()).rev() {
+            keys.swap(i, rng.below(i + 1));
+        }
+        for &k in &keys[..LOOKUP_LIVE / 2] {
+            s.remove(k);
+        }
+        b.iter(|| black_box(black_box(&s).sum_values()))
+    });
+    g.finish();
+}
+
+/// `Pool::get` with and without a rent guard alive elsewhere, `rent` + return (through
+/// `&Pool` and through a `Rentals` session) and `get_mut`, over the same random handles.
+fn pool_access_paths(c: &mut Criterion) {
+    let mut g = c.benchmark_group("pool_access_100k/u64");
+    g.throughput(Throughput::Elements(LOOKUP_LIVE as u64));
+    let mut pool = Pool::new();
+    let mut keys: Vec<Handle<u64>> = (0..LOOKUP_LIVE as u64).map(|i| pool.insert(i)).collect();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for i in (1..keys.len()).rev() {
+        keys.swap(i, rng.below(i + 1));
+    }
+    let extra = pool.insert(0);
+    g.bench_function(BenchmarkId::new("get", "no_guard"), |b| {
+        b.iter(|| {
+            let mut acc = 0u64;
+            for &k in &keys {
+                acc = acc.wrapping_add(pool.get(black_box(k)).copied().unwrap_or(0));
+            }
+            black_box(acc)
+        })
+    });
+    g.bench_function(BenchmarkId::new("get", "guard_alive"), |b| {
+        let guard = pool.rent(extra).unwrap();
+        b.iter(|| {
+            let mut acc = 0u64;
+            for &k in &keys {
+                acc = acc.wrapping_add(pool.get(black_box(k)).copied().unwrap_or(0));
+            }
+            black_box(acc)
+        });
+        drop(guard);
+    });
+    g.bench_function(BenchmarkId::new("rent", "return"), |b| {
+        b.iter(|| {
+            let mut acc = 0u64;
+            for &k in &keys {
+                acc = acc.wrapping_add(pool.rent(black_box(k)).map_or(0, |g| *g));
+            }
+            black_box(acc)
+        })
+    });
+    g.bench_function(BenchmarkId::new("rentals", "rent_mut_return"), |b| {
+        let rentals = pool.rentals();
+        b.iter(|| {
+            let mut acc = 0u64;
+            for &k in &keys {
+                acc = acc.wrapping_add(rentals.rent_mut(black_box(k)).map_or(0, |g| *g));
+            }
+            black_box(acc)
+        })
+    });
+    g.bench_function(BenchmarkId::new("get_mut", "no_guard"), |b| {
+        b.iter(|| {
+            for &k in &keys {
+                if let Some(v) = pool.get_mut(black_box(k)) {
+                    *v = v.wrapping_add(1);
+                }
+            }
+        })
+    });
+    g.finish();
+}
+
+fn all_stores<V: Payload>(c: &mut Criterion) {
+    insert_then_remove::<V, Pool<V>>(c);
+    insert_then_remove::<V, Slab<V>>(c);
+    insert_then_remove::<V, SlotMap<DefaultKey, V>>(c);
+    churn::<V, Pool<V>>(c);
+    churn::<V, Slab<V>>(c);
+    churn::<V, SlotMap<DefaultKey, V>>(c);
+    random_get::<V, Pool<V>>(c);
+    random_get::<V, Slab<V>>(c);
+    random_get::<V, SlotMap<DefaultKey, V>>(c);
+    iterate_with_holes::<V, Pool<V>>(c);
+    iterate_with_holes::<V, Slab<V>>(c);
+    iterate_with_holes::<V, SlotMap<DefaultKey, V>>(c);
+}
+
+fn benches(c: &mut Criterion) {
+    all_stores::<u64>(c);
+    all_stores::<Big>(c);
+    pool_access_paths(c);
+}
+
+criterion_group! {
+    name = pool;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = benches
+}
+criterion_main!(pool);

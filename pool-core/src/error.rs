@@ -128,9 +128,11 @@ impl<T> std::error::Error for InsertError<T> {}
 /// use pool_core::{Pool, RentError};
 /// let mut pool = Pool::new();
 /// let h = pool.insert(1);
-/// let guard = pool.rent_mut(h).unwrap();
-/// assert_eq!(pool.rent(h).unwrap_err(), RentError::Busy);
+/// let rentals = pool.rentals();
+/// let guard = rentals.rent_mut(h).unwrap();
+/// assert_eq!(rentals.rent(h).unwrap_err(), RentError::Busy);
 /// drop(guard);
+/// drop(rentals);
 /// pool.remove(h);
 /// assert_eq!(pool.rent(h).unwrap_err(), RentError::Stale);
 /// ```
@@ -138,8 +140,7 @@ impl<T> std::error::Error for InsertError<T> {}
 #[non_exhaustive]
 pub enum RentError {
     /// The value is rented in a way that conflicts with the request: exclusively rented
-    /// (or its exclusive guard was leaked), or, for `rent_mut`, shared-rented or borrowed
-    /// through a plain `&` reference since the pool was last used through `&mut`.
+    /// (or its exclusive guard was leaked), or, for `rent_mut`, shared-rented.
     Busy,
     /// The handle names no live value in this pool: it was removed, never issued here,
     /// or forged.

@@ -209,11 +209,13 @@ impl<T> Handle<T> {
     pub(crate) fn encode(index: u32, version: u32, key: u32) -> Self {
         debug_assert!(version & 1 == 1, "only occupied versions are encoded");
         debug_assert!(key & 1 == 0, "store keys are even");
-        let generation = version.wrapping_add(key);
+        // Odd plus even is odd. A caller breaking that would only get a handle that
+        // matches nothing (every store checks versions), never UB: so mask, not trust.
+        let generation = version.wrapping_add(key) | 1;
         Handle {
             index,
-            // odd + even is odd, so never zero; the fallback is unreachable.
-            generation: NonZeroU32::new(generation).unwrap_or(NonZeroU32::MIN),
+            // SAFETY: `generation` is odd, hence non-zero.
+            generation: unsafe { NonZeroU32::new_unchecked(generation) },
             _marker: PhantomData,
         }
     }

@@ -24,7 +24,8 @@
 //! - [`Pool<T>`]: many values of one type that come and go, named by [`Handle<T>`]. O(1)
 //!   insert, get and remove; [`acquire`](Pool::acquire) / [`release`](Pool::release)
 //!   recycle whole objects (and their allocations) through the [`Pooled`] trait; rent
-//!   guards ([`Pool::rent`], [`Pool::rent_mut`]) give checked access through `&Pool`.
+//!   guards ([`Pool::rent`], and [`Rentals`] for many exclusive rents at once) give
+//!   run-time-checked access.
 //!
 //! # Handles
 //!
@@ -64,6 +65,11 @@ pub use crate::error::{InsertError, PoolError, RentError};
 #[doc(inline)]
 pub use crate::handle::Handle;
 #[doc(inline)]
-pub use crate::pool::{Pool, PoolBuilder, PoolStats, Rent, RentMut};
+pub use crate::pool::{Pool, PoolBuilder, PoolStats, Rent, RentMut, Rentals};
 #[doc(inline)]
 pub use crate::pooled::Pooled;
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

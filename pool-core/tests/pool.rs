@@ -129,7 +129,10 @@ fn bounded_pool_hands_the_value_back_and_never_grows() {
     pool.insert(counter.make(2));
     let err = pool.try_insert(counter.make(3)).unwrap_err();
     assert_eq!(err.reason(), PoolError::Full { capacity: 2 });
-    assert_eq!(err.to_string(), "insert failed: pool is full (bounded to 2 values)");
+    assert_eq!(
+        err.to_string(),
+        "insert failed: pool is full (bounded to 2 values)"
+    );
     assert_eq!(err.into_value().id, 3);
     assert_eq!(counter.dropped(), 1);
     let mut called = false;
@@ -149,7 +152,10 @@ fn bounded_pool_hands_the_value_back_and_never_grows() {
 #[test]
 fn capacity_overflow_is_an_error_not_a_crash() {
     let mut pool: Pool<u64> = Pool::new();
-    assert_eq!(pool.try_reserve(usize::MAX), Err(PoolError::CapacityOverflow));
+    assert_eq!(
+        pool.try_reserve(usize::MAX),
+        Err(PoolError::CapacityOverflow)
+    );
     assert_eq!(
         pool.try_reserve(u32::MAX as usize + 1),
         Err(PoolError::CapacityOverflow)
@@ -169,10 +175,10 @@ fn zero_sized_values() {
         assert_eq!(pool.remove(h), Some(()));
     }
     assert_eq!(pool.iter().count(), N / 2);
-    assert_eq!(pool.rent_mut(hs[1]).unwrap_err(), RentError::Busy); // iterated: marked
-    pool.get_mut(hs[1]); // any `&mut` use ends those borrows
-    let g = pool.rent_mut(hs[1]).unwrap();
+    let rentals = pool.rentals();
+    let g = rentals.rent_mut(hs[1]).unwrap();
     assert_eq!(*g, ());
+    assert_eq!(rentals.rent(hs[1]).unwrap_err(), RentError::Busy);
     drop(g);
     check_consistent(&mut pool);
 }
@@ -188,7 +194,8 @@ fn over_aligned_values_stay_aligned() {
     for &h in &hs {
         assert_eq!(pool.get(h).unwrap() as *const Aligned as usize % 128, 0);
     }
-    let g = pool.rent(hs[7]).unwrap();
+    let rentals = pool.rentals();
+    let g = rentals.rent_mut(hs[7]).unwrap();
     assert_eq!(&*g as *const Aligned as usize % 128, 0);
     drop(g);
     for (_, v) in pool.iter_mut() {
@@ -220,17 +227,17 @@ fn index_panics_name_the_handle() {
     pool.remove(h);
     let err = std::panic::catch_unwind(|| pool[h]).unwrap_err();
     let msg = err.downcast_ref::<String>().unwrap();
-    assert!(msg.contains("Handle<u16>(0v") && msg.contains("stale"), "{msg}");
-    let h = pool.insert(2);
-    let g = pool.rent_mut(h).unwrap();
-    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pool[h])).unwrap_err();
+    assert!(
+        msg.contains("Handle<u16>(0v") && msg.contains("stale"),
+        "{msg}"
+    );
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pool[h] += 1)).unwrap_err();
     let msg = err.downcast_ref::<String>().unwrap();
-    assert!(msg.contains("exclusively rented"), "{msg}");
-    drop(g);
+    assert!(msg.contains("no live value"), "{msg}");
 }
 
 #[test]
-fn clone_keeps_handles_valid_and_refuses_while_exclusively_rented() {
+fn clone_keeps_handles_valid() {
     let counter = DropCounter::new();
     let mut pool = Pool::new();
     let hs: Vec<_> = (0..10).map(|i| pool.insert(counter.make(i))).collect();
@@ -245,10 +252,12 @@ fn clone_keeps_handles_valid_and_refuses_while_exclusively_rented() {
         let _shared = pool.rent(hs[0]).unwrap();
         let _ = pool.clone();
     }
-    let g = pool.rent_mut(hs[1]).unwrap();
-    expect_panic(|| pool.clone());
-    drop(g);
-    drop((pool, copy));
+    // A leaked exclusive guard does not stop a clone: nothing references the value.
+    std::mem::forget(pool.rentals().rent_mut(hs[1]).unwrap());
+    let again = pool.clone();
+    assert_eq!(again[hs[1]].id, 1);
+    assert!(again.rent(hs[1]).is_ok()); // the clone's slots start unrented
+    drop((pool, copy, again));
     assert_eq!(counter.made(), counter.dropped());
 }
 
@@ -257,7 +266,10 @@ fn debug_lists_handles_and_values() {
     let mut pool = Pool::builder().id(0).build();
     pool.insert(5u8);
     let s = format!("{pool:?}");
-    assert!(s.starts_with("{Handle<u8>(0v") && s.ends_with(": 5}"), "{s}");
+    assert!(
+        s.starts_with("{Handle<u8>(0v") && s.ends_with(": 5}"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -271,7 +283,7 @@ fn iterators_agree() {
     let ids: Vec<u64> = pool.values().map(|c| c.id).collect();
     let expect: Vec<u64> = (0..20).filter(|i| i % 3 != 0).collect();
     assert_eq!(ids, expect);
-    assert_eq!(pool.iter().map(|(h, c)| (h.index() as u64, c.id)).count(), 13);
+    assert!(pool.iter().all(|(h, c)| h.index() as u64 == c.id));
     assert_eq!((&pool).into_iter().count(), 13);
     for (_, c) in &mut pool {
         c.id *= 2;
@@ -313,43 +325,57 @@ fn rent_guards() {
     let a = pool.insert(1);
     let b = pool.insert(2);
     {
-        let ga = pool.rent_mut(a).unwrap();
-        let gb = pool.rent_mut(b).unwrap();
-        assert_eq!(pool.rent(a).unwrap_err(), RentError::Busy);
-        assert_eq!(pool.rent_mut(a).unwrap_err(), RentError::Busy);
-        assert!(pool.get(a).is_none()); // never a `&T` beside a `&mut T`
-        assert!(pool.contains(a));
-        assert_eq!(pool.iter().count(), 0); // both skipped
-        assert_eq!(*ga + *gb, 3);
+        let rentals = pool.rentals();
+        let mut ga = rentals.rent_mut(a).unwrap();
+        let gb = rentals.rent_mut(b).unwrap();
+        assert_eq!(rentals.rent(a).unwrap_err(), RentError::Busy);
+        assert_eq!(rentals.rent_mut(a).unwrap_err(), RentError::Busy);
+        assert!(rentals.contains(a));
+        assert_eq!(rentals.len(), 2);
+        *ga += *gb;
+        drop(ga);
+        // Given back: rentable again at once.
+        assert_eq!(*rentals.rent_mut(a).unwrap(), 3);
     }
-    pool.get_mut(a); // ends the borrows `iter` handed out
-    // Shared rents coexist with each other and with `get`, but not with `rent_mut`.
     {
-        let s1 = pool.rent(a).unwrap();
-        let s2 = pool.rent(a).unwrap();
-        assert_eq!(pool.get(a), Some(&1));
-        assert_eq!(pool.rent_mut(a).unwrap_err(), RentError::Busy);
-        assert_eq!(*s1 + *s2, 2);
+        // Shared rents coexist with each other but not with `rent_mut`.
+        let rentals = pool.rentals();
+        let s1 = rentals.rent(a).unwrap();
+        let s2 = rentals.rent(a).unwrap();
+        assert_eq!(rentals.rent_mut(a).unwrap_err(), RentError::Busy);
+        assert_eq!(*s1 + *s2, 6);
+        drop(s1);
+        assert_eq!(rentals.rent_mut(a).unwrap_err(), RentError::Busy);
+        drop(s2);
+        assert!(rentals.rent_mut(a).is_ok());
     }
-    // A plain `&T` from `get` blocks `rent_mut` of that value until the next `&mut` use.
-    let r = pool.get(a).unwrap();
-    assert_eq!(pool.rent_mut(a).unwrap_err(), RentError::Busy);
-    assert!(pool.rent_mut(b).is_ok()); // other values are unaffected
-    assert_eq!(*r, 1);
-    pool.get_mut(b);
-    assert!(pool.rent_mut(a).is_ok());
-    // Iterators mark every value.
+    // Plain shared guards through `&Pool` sit beside `get` and iterators.
+    let g = pool.rent(a).unwrap();
+    assert_eq!(pool.get(a), Some(&3));
     assert_eq!(pool.iter().count(), 2);
-    assert_eq!(pool.rent_mut(b).unwrap_err(), RentError::Busy);
-    pool.get_mut(b);
-    let mut g = pool.rent_mut(b).unwrap();
-    *g = 20;
-    assert_eq!(pool_core::RentMut::handle(&g), b);
+    assert_eq!(pool_core::Rent::handle(&g), a);
     drop(g);
-    assert_eq!(pool[b], 20);
     pool.remove(b);
     assert_eq!(pool.rent(b).unwrap_err(), RentError::Stale);
-    assert_eq!(pool.rent_mut(b).unwrap_err(), RentError::Stale);
+    let rentals = pool.rentals();
+    assert_eq!(rentals.rent(b).unwrap_err(), RentError::Stale);
+    assert_eq!(rentals.rent_mut(b).unwrap_err(), RentError::Stale);
+}
+
+#[test]
+fn pool_is_sync_and_shares_reads_across_threads() {
+    fn sync<T: Sync>() {}
+    sync::<Pool<String>>();
+    let mut pool = Pool::new();
+    let hs: Vec<_> = (0..64u64).map(|i| pool.insert(i)).collect();
+    let total: u64 = std::thread::scope(|s| {
+        let pool = &pool;
+        let hs = &hs;
+        let a = s.spawn(move || hs.iter().map(|&h| pool[h]).sum::<u64>());
+        let b = s.spawn(move || hs.iter().map(|&h| *pool.rent(h).unwrap()).sum::<u64>());
+        a.join().unwrap() + b.join().unwrap()
+    });
+    assert_eq!(total, 2 * (0..64).sum::<u64>());
 }
 
 #[test]
@@ -358,17 +384,24 @@ fn leaked_guards_leave_the_value_rented_never_freed() {
     let mut pool = Pool::new();
     let a = pool.insert(counter.make(1));
     let b = pool.insert(counter.make(2));
-    std::mem::forget(pool.rent_mut(a).unwrap());
-    std::mem::forget(pool.rent(b).unwrap());
+    {
+        let rentals = pool.rentals();
+        std::mem::forget(rentals.rent_mut(a).unwrap());
+        std::mem::forget(rentals.rent(b).unwrap());
+        assert_eq!(rentals.rent(a).unwrap_err(), RentError::Busy);
+        assert_eq!(rentals.rent_mut(b).unwrap_err(), RentError::Busy);
+        assert!(rentals.rent(b).is_ok()); // shared beside a leaked shared rent
+    }
+    // Still rented in the next session, and through `&Pool`.
+    assert_eq!(pool.rentals().rent_mut(a).unwrap_err(), RentError::Busy);
     assert_eq!(pool.rent(a).unwrap_err(), RentError::Busy);
-    assert!(pool.get(a).is_none());
-    assert_eq!(pool.rent_mut(b).unwrap_err(), RentError::Busy);
-    assert!(pool.get(b).is_some());
+    assert_eq!(pool.rentals().rent_mut(b).unwrap_err(), RentError::Busy);
     // `&mut self` proves no guard is alive, so these still work.
     assert_eq!(pool.get_mut(a).unwrap().id, 1);
     assert_eq!(pool.remove(a).unwrap().id, 1);
     let c = pool.insert(counter.make(3));
-    assert!(pool.rent_mut(c).is_ok()); // the reused slot starts unrented
+    assert_eq!(c.index(), a.index());
+    assert!(pool.rentals().rent_mut(c).is_ok()); // the reused slot starts unrented
     drop(pool);
     assert_eq!(counter.made(), counter.dropped());
 }

@@ -147,13 +147,14 @@ impl Harness {
                 let (Some(a), Some(b)) = (self.pick(a), self.pick(b)) else {
                     return;
                 };
-                self.pool.get_mut(a); // end plain borrows from earlier steps
-                let ga = self.pool.rent_mut(a);
-                let gb = self.pool.rent_mut(b);
-                match (&ga, self.model.contains_key(&a)) {
-                    (Ok(g), true) => assert_eq!(Some(g.id), self.model.get(&a).copied()),
-                    (Err(e), false) => assert_eq!(*e, RentError::Stale),
-                    (r, live) => panic!("rent_mut({a:?}) = {:?}, live = {live}", r.is_ok()),
+                let live_a = self.model.get(&a).copied();
+                let rentals = self.pool.rentals();
+                let ga = rentals.rent_mut(a);
+                let gb = rentals.rent_mut(b);
+                match (&ga, live_a) {
+                    (Ok(g), Some(id)) => assert_eq!(g.id, id),
+                    (Err(e), None) => assert_eq!(*e, RentError::Stale),
+                    (r, live) => panic!("rent_mut({a:?}) = {:?}, live = {live:?}", r.is_ok()),
                 }
                 let expect_b = if !self.model.contains_key(&b) {
                     Err(RentError::Stale)
@@ -163,20 +164,21 @@ impl Harness {
                     Ok(())
                 };
                 assert_eq!(gb.as_ref().map(|_| ()).map_err(|e| *e), expect_b);
-                // While exclusively rented, `get` never hands out a `&T`.
+                // While exclusively rented, no shared rent is handed out either.
                 if ga.is_ok() {
-                    assert!(self.pool.get(a).is_none());
+                    assert_eq!(rentals.rent(a).unwrap_err(), RentError::Busy);
                 }
             }
             Op::SharedThenExclusive(i) => {
                 if let Some(h) = self.pick(i) {
-                    self.pool.get_mut(h);
-                    if let Ok(g) = self.pool.rent(h) {
-                        assert_eq!(self.pool.rent_mut(h).unwrap_err(), RentError::Busy);
-                        assert_eq!(Some(g.id), self.model.get(&h).copied());
+                    let live = self.model.get(&h).copied();
+                    let rentals = self.pool.rentals();
+                    if let Ok(g) = rentals.rent(h) {
+                        assert_eq!(rentals.rent_mut(h).unwrap_err(), RentError::Busy);
+                        assert_eq!(Some(g.id), live);
                     } else {
-                        assert!(!self.model.contains_key(&h));
-                    }
+                        assert!(live.is_none());
+                    };
                 }
             }
             Op::Retain(m) => {

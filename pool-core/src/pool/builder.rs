@@ -1,7 +1,6 @@
 //! [`PoolBuilder`]: the less common settings of a [`Pool`].
 
 use alloc::vec::Vec;
-use core::cell::Cell;
 use core::fmt;
 
 use super::occupancy::Occupancy;
@@ -126,8 +125,6 @@ impl<T> PoolBuilder<T> {
             bounded: self.bounded,
             id,
             key: store_key(id),
-            epoch: 1,
-            all_marked: Cell::new(0),
             spares: Vec::new(),
             factory: self.factory,
             counters: Counters::default(),
@@ -141,4 +138,3 @@ impl<T> PoolBuilder<T> {
         pool
     }
 }
-

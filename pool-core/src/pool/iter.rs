@@ -9,7 +9,7 @@ use core::iter::FusedIterator;
 use core::marker::PhantomData;
 
 use super::occupancy::SetBits;
-use super::slot::{Slot, EXCLUSIVE};
+use super::slot::Slot;
 use super::Pool;
 use crate::Handle;
 
@@ -49,32 +49,27 @@ impl<'a, T> Iterator for Iter<'a, T> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if self.remaining == 0 {
-                return None;
-            }
-            let i = self.bits.next()?;
-            self.remaining -= 1;
-            // SAFETY: bits are only set for occupied slots below `slots.len()` (pool
-            // invariant 1).
-            let slot = unsafe { self.slots.get_unchecked(i) };
-            if slot.state.get() == EXCLUSIVE {
-                continue;
-            }
-            let handle = Handle::encode(i as u32, slot.version, self.key);
-            // SAFETY: occupied (invariant 1), not exclusively rented, and `Pool::iter`
-            // set `all_marked` to the current epoch, so no `rent_mut` can alias this
-            // reference while it lives (invariant 3).
-            return Some((handle, unsafe { &*slot.value_ptr() }));
+        if self.remaining == 0 {
+            return None;
         }
+        let i = self.bits.next()?;
+        self.remaining -= 1;
+        // SAFETY: bits are only set for occupied slots below `slots.len()` (pool
+        // invariant 1).
+        let slot = unsafe { self.slots.get_unchecked(i) };
+        let handle = Handle::encode(i as u32, slot.version, self.key);
+        // SAFETY: occupied (invariant 1); the pool is borrowed shared for `'a`, so no
+        // `&mut T` to the value exists (invariant 3).
+        Some((handle, unsafe { &*slot.value_ptr() }))
     }
 
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, Some(self.remaining))
+        (self.remaining, Some(self.remaining))
     }
 }
 
+impl<T> ExactSizeIterator for Iter<'_, T> {}
 impl<T> FusedIterator for Iter<'_, T> {}
 
 impl<T> Clone for Iter<'_, T> {
@@ -117,12 +112,7 @@ pub struct IterMut<'a, T> {
 }
 
 impl<'a, T> IterMut<'a, T> {
-    pub(super) fn new(
-        slots: &'a mut [Slot<T>],
-        words: &'a [u64],
-        len: usize,
-        key: u32,
-    ) -> Self {
+    pub(super) fn new(slots: &'a mut [Slot<T>], words: &'a [u64], len: usize, key: u32) -> Self {
         IterMut {
             slots: slots.as_mut_ptr(),
             bits: SetBits::new(words),
@@ -260,6 +250,7 @@ impl<'a, T> Iterator for Values<'a, T> {
     }
 }
 
+impl<T> ExactSizeIterator for Values<'_, T> {}
 impl<T> FusedIterator for Values<'_, T> {}
 
 impl<T> fmt::Debug for Values<'_, T> {
@@ -434,9 +425,7 @@ impl<T> fmt::Debug for Drain<'_, T> {
 // === impl Pool: iteration ===
 
 impl<T> Pool<T> {
-
-    /// Iterates over `(handle, &value)` in slot order. Values exclusively rented right
-    /// now are skipped.
+    /// Iterates over `(handle, &value)` in slot order.
     ///
     /// # Examples
     ///
@@ -447,7 +436,6 @@ impl<T> Pool<T> {
     /// assert_eq!(pool.iter().map(|(_, v)| v).sum::<i32>(), 3);
     /// ```
     pub fn iter(&self) -> Iter<'_, T> {
-        self.all_marked.set(self.epoch);
         Iter::new(&self.slots, self.occupancy.words(), self.len(), self.key)
     }
 
@@ -462,7 +450,6 @@ impl<T> Pool<T> {
     /// assert_eq!(pool.values().sum::<i32>(), 10);
     /// ```
     pub fn iter_mut(&mut self) -> IterMut<'_, T> {
-        self.end_shared_borrows();
         let (len, key) = (self.len(), self.key);
         IterMut::new(&mut self.slots, self.occupancy.words(), len, key)
     }
@@ -480,7 +467,7 @@ impl<T> Pool<T> {
         Keys::new(&self.slots, self.occupancy.words(), self.len(), self.key)
     }
 
-    /// Iterates over `&value` in slot order, skipping values exclusively rented now.
+    /// Iterates over `&value` in slot order.
     ///
     /// # Examples
     ///

@@ -1,28 +1,26 @@
 //! [`Pool<T>`]: a typed slot store with generational handles, object recycling and RAII
 //! rent guards.
-//!
-//! # Invariants
-//!
-//! These hold whenever no `Pool` method is running, and every `unsafe` block below relies
-//! on them ("by the module invariants"):
-//!
-//! 1. `slots[i]` holds an initialised `T` iff `slots[i].version` is odd, iff bit `i` of
-//!    `occupancy` is set. `len` counts those slots.
-//! 2. The free list, threaded through the `state` of vacant slots from `free_head`, holds
-//!    every vacant slot with a non-zero version exactly once; vacant slots with version 0
-//!    are retired and on no list. `retired` counts them.
-//! 3. An occupied slot's `state` is [`EXCLUSIVE`] while a [`RentMut`] for it exists (or
-//!    was leaked), otherwise `mark << COUNT_BITS | n` where `n` counts live (or leaked)
-//!    [`Rent`]s. If a `&T` handed out by `get`, `Index` or an iterator may still be alive,
-//!    then `mark == epoch` or `all_marked == epoch`; every `&mut self` method may bump
-//!    `epoch`, because `&mut self` proves no such reference is alive.
-//! 4. Handles from callers are untrusted: a handle is used only after
-//!    `slots[index].version == handle.version(key)`. Handle versions are always odd, so a
-//!    match means the slot is occupied.
-//!
-//! User code (`Drop`, `Clone`, closures, `Pooled::reset`, factories) runs only where these
-//! hold: bookkeeping is updated before a value is dropped, and closures run before a slot
-//! is claimed.
+
+// # Invariants
+//
+// These hold whenever no `Pool` method is running, and every `unsafe` block below relies
+// on them ("by the module invariants"):
+//
+// 1. `slots[i]` holds an initialised `T` iff `slots[i].version` is odd, iff bit `i` of
+//    `occupancy` is set. `len` counts those slots.
+// 2. The free list, threaded through the `state` of vacant slots from `free_head`, holds
+//    every vacant slot with a non-zero version exactly once; vacant slots with version 0
+//    are retired and on no list. `retired` counts them.
+// 3. An occupied slot's `state` is `EXCLUSIVE` while a `RentMut` of it exists (or was
+//    leaked), otherwise the number of counted `Rent`s alive (or leaked). `state` is written only through `&mut Pool` or a `Rentals` (which holds
+//    `&mut Pool`), so through `&Pool` no `&mut T` exists and any number of `&T` may.
+// 4. Handles from callers are untrusted: a handle is used only after
+//    `slots[index].version == handle.version(key)`. Handle versions are always odd, so a
+//    match means the slot is occupied.
+//
+// User code (`Drop`, `Clone`, closures, `Pooled::reset`, factories) runs only where these
+// hold: bookkeeping is updated before a value is dropped, and closures run before a slot
+// is claimed.
 
 mod builder;
 mod iter;
@@ -33,14 +31,13 @@ mod slot;
 mod traits;
 
 use alloc::vec::Vec;
-use core::cell::Cell;
 
 pub use self::builder::PoolBuilder;
 pub use self::iter::{Drain, IntoIter, Iter, IterMut, Keys, Values, ValuesMut};
-pub use self::rent::{Rent, RentMut};
+pub use self::rent::{Rent, RentMut, Rentals};
 
 use self::occupancy::Occupancy;
-use self::slot::{Slot, COUNT_BITS, COUNT_MASK, EXCLUSIVE, MAX_EPOCH, NONE};
+use self::slot::{Slot, NONE};
 use crate::error::{InsertError, PoolError};
 use crate::handle::Handle;
 
@@ -53,9 +50,10 @@ const MAX_SLOTS: usize = u32::MAX as usize;
 ///
 /// # Threads
 ///
-/// `Pool<T>` is `Send` when `T` is, and never `Sync`: its rent bookkeeping lives in plain
-/// cells so that renting costs no atomic operation. To share one between threads put it
-/// behind a `Mutex`.
+/// `Pool<T>` is `Send` when `T` is `Send` and `Sync` when `T` is `Sync`, like `Vec<T>`:
+/// through `&Pool` it only reads. Exclusive rent guards come from a [`Rentals`] session,
+/// which borrows the pool mutably and is itself not `Sync`, so its plain-cell bookkeeping
+/// never races.
 ///
 /// # Examples
 ///
@@ -75,9 +73,11 @@ const MAX_SLOTS: usize = u32::MAX as usize;
 ///
 /// // Rent guards: several exclusive rents of different values at once.
 /// let c = enemies.insert(Enemy { hp: 30 });
-/// let mut ga = enemies.rent_mut(a).unwrap();
-/// let mut gc = enemies.rent_mut(c).unwrap();
+/// let rentals = enemies.rentals();
+/// let mut ga = rentals.rent_mut(a).unwrap();
+/// let mut gc = rentals.rent_mut(c).unwrap();
 /// core::mem::swap(&mut ga.hp, &mut gc.hp);
+/// assert!(rentals.rent_mut(a).is_err()); // already rented: an error, never aliasing
 /// ```
 pub struct Pool<T> {
     slots: Vec<Slot<T>>,
@@ -91,18 +91,15 @@ pub struct Pool<T> {
     id: u32,
     /// Even; added to slot versions to make handle generations (see `handle`).
     key: u32,
-    /// `1..=MAX_EPOCH`; see invariant 3.
-    epoch: u32,
-    /// The epoch in which an iterator (or `clone`) handed out `&T` to every value.
-    all_marked: Cell<u32>,
     spares: Vec<T>,
     factory: Option<fn() -> T>,
     counters: Counters,
 }
 
+/// Counters kept off the hot path where they can be derived: inserts are
+/// `removes + len`, and `high_water` only moves when a slot is pushed.
 #[derive(Clone, Copy, Default)]
 struct Counters {
-    inserts: u64,
     removes: u64,
     acquire_hits: u64,
     acquire_misses: u64,
@@ -298,7 +295,7 @@ impl<T> Pool<T> {
             len: self.len(),
             capacity: self.capacity(),
             high_water: self.counters.high_water as usize,
-            inserts: self.counters.inserts,
+            inserts: self.counters.removes + self.len as u64,
             removes: self.counters.removes,
             acquire_hits: self.counters.acquire_hits,
             acquire_misses: self.counters.acquire_misses,
@@ -376,7 +373,7 @@ impl<T> Pool<T> {
             .try_reserve_exact(total - self.slots.len())
             .map_err(|_| PoolError::AllocFailed)?;
         self.occupancy
-            .try_reserve_for(total)
+            .try_reserve_for(self.slots.capacity())
             .map_err(|_| PoolError::AllocFailed)
     }
 
@@ -396,12 +393,28 @@ impl<T> Pool<T> {
     /// let h = pool.insert("a");
     /// assert_eq!(pool[h], "a");
     /// ```
-    #[inline]
+    #[inline(always)]
     #[track_caller]
     pub fn insert(&mut self, value: T) -> Handle<T> {
-        match self.try_insert(value) {
-            Ok(h) => h,
-            Err(e) => insert_panic(e.reason()),
+        let head = self.free_head;
+        if head != NONE {
+            // Fast path: reuse the most recently freed slot.
+            let i = head as usize;
+            debug_assert!(i < self.slots.len() && !self.slots[i].is_occupied());
+            // SAFETY: free-list indices are in bounds (invariant 2).
+            let slot = unsafe { self.slots.get_unchecked_mut(i) };
+            self.free_head = slot.state.get();
+            let version = slot.version + 1;
+            slot.fill(value, version);
+            // SAFETY: `i < slots.len()`, and every slot index is covered (occupancy
+            // invariant).
+            unsafe { self.occupancy.set(i) };
+            self.len += 1;
+            return Handle::encode(head, version, self.key);
+        }
+        match self.vacant_index() {
+            Ok(index) => self.commit(index, value),
+            Err(reason) => insert_panic(reason),
         }
     }
 
@@ -482,7 +495,7 @@ impl<T> Pool<T> {
 
     /// The index the next insert will use; makes sure pushing a new slot cannot allocate.
     /// Changes nothing observable.
-    #[inline]
+    #[inline(always)]
     fn vacant_index(&mut self) -> Result<u32, PoolError> {
         if self.free_head != NONE {
             return Ok(self.free_head);
@@ -530,13 +543,16 @@ impl<T> Pool<T> {
     }
 
     /// Puts `value` at `index`, which `vacant_index` just returned.
-    #[inline]
+    #[inline(always)]
     fn commit(&mut self, index: u32, value: T) -> Handle<T> {
-        self.end_shared_borrows();
         let i = index as usize;
         let version = if i == self.slots.len() {
-            // No allocation: `vacant_index` reserved room.
+            // No allocation: `vacant_index` reserved room for both.
             self.slots.push(Slot::occupied(value, 1));
+            self.occupancy.cover(i);
+            // The free list was empty, so every usable slot is now occupied: only here can
+            // `len` pass its old maximum (invariant 2).
+            self.counters.high_water = self.counters.high_water.max(self.len + 1);
             1
         } else {
             debug_assert_eq!(index, self.free_head);
@@ -546,12 +562,10 @@ impl<T> Pool<T> {
             slot.fill(value, version);
             version
         };
-        self.occupancy.set(i);
+        // SAFETY: `i < slots.len()`, and every slot index is covered (occupancy
+        // invariant; a new slot was covered just above).
+        unsafe { self.occupancy.set(i) };
         self.len += 1;
-        self.counters.inserts += 1;
-        if self.len > self.counters.high_water {
-            self.counters.high_water = self.len;
-        }
         Handle::encode(index, version, self.key)
     }
 
@@ -560,15 +574,28 @@ impl<T> Pool<T> {
     /// The slot `h` names, if `h` is live in this pool (invariant 4).
     #[inline]
     fn live_slot(&self, h: Handle<T>) -> Option<&Slot<T>> {
-        let slot = self.slots.get(h.index() as usize)?;
-        (slot.version == h.version(self.key)).then_some(slot)
+        // Load the slice and key before any branch, so that in a caller's loop the
+        // compiler keeps them in registers.
+        let slots: &[Slot<T>] = &self.slots;
+        let version = h.version(self.key);
+        let slot = slots.get(h.index() as usize)?;
+        if slot.version == version {
+            Some(slot)
+        } else {
+            None
+        }
     }
 
     #[inline]
     fn live_slot_mut(&mut self, h: Handle<T>) -> Option<&mut Slot<T>> {
         let version = h.version(self.key);
-        let slot = self.slots.get_mut(h.index() as usize)?;
-        (slot.version == version).then_some(slot)
+        let slots: &mut [Slot<T>] = &mut self.slots;
+        let slot = slots.get_mut(h.index() as usize)?;
+        if slot.version == version {
+            Some(slot)
+        } else {
+            None
+        }
     }
 
     /// Whether `h` names a live value in this pool (rented or not).
@@ -587,11 +614,8 @@ impl<T> Pool<T> {
         self.live_slot(h).is_some()
     }
 
-    /// A shared reference to the value `h` names.
-    ///
-    /// `None` if `h` is stale, foreign or forged, or if the value is exclusively rented
-    /// right now. The slot is remembered as borrowed until the pool is next used through
-    /// `&mut`, so that `rent_mut` cannot alias the returned reference.
+    /// A shared reference to the value `h` names; `None` if `h` is stale, foreign or
+    /// forged.
     ///
     /// # Examples
     ///
@@ -603,17 +627,8 @@ impl<T> Pool<T> {
     #[inline]
     pub fn get(&self, h: Handle<T>) -> Option<&T> {
         let slot = self.live_slot(h)?;
-        let state = slot.state.get();
-        if state == EXCLUSIVE {
-            return None;
-        }
-        let marked = (state & COUNT_MASK) | (self.epoch << COUNT_BITS);
-        if state != marked {
-            slot.state.set(marked);
-        }
-        // SAFETY: the slot is occupied (invariant 4) and not exclusively rented; it is
-        // now marked with the current epoch, so `rent_mut` refuses it for as long as the
-        // returned reference can live (invariant 3).
+        // SAFETY: the slot is occupied (invariant 4), and through `&self` no `&mut T` to
+        // its value exists (invariant 3).
         Some(unsafe { &*slot.value_ptr() })
     }
 
@@ -632,7 +647,6 @@ impl<T> Pool<T> {
     /// ```
     #[inline]
     pub fn get_mut(&mut self, h: Handle<T>) -> Option<&mut T> {
-        self.end_shared_borrows();
         self.live_slot_mut(h)?.get_mut()
     }
 
@@ -654,7 +668,6 @@ impl<T> Pool<T> {
         &mut self,
         handles: [Handle<T>; N],
     ) -> Option<[&mut T; N]> {
-        self.end_shared_borrows();
         for (i, &h) in handles.iter().enumerate() {
             self.live_slot(h)?;
             if handles[..i].iter().any(|&o| o.index() == h.index()) {
@@ -686,7 +699,6 @@ impl<T> Pool<T> {
     /// ```
     #[inline]
     pub fn remove(&mut self, h: Handle<T>) -> Option<T> {
-        self.end_shared_borrows();
         self.live_slot(h)?;
         // SAFETY: `h` is live, so its slot is occupied (invariant 4).
         Some(unsafe { self.take_at(h.index() as usize) })
@@ -714,7 +726,8 @@ impl<T> Pool<T> {
             // SAFETY: occupied (caller); `next` is even because the version was odd.
             unsafe { slot.take(next, head) }
         };
-        self.occupancy.clear(i);
+        // SAFETY: `i < slots.len()`, and every slot index is covered (occupancy invariant).
+        unsafe { self.occupancy.clear(i) };
         self.len -= 1;
         self.counters.removes += 1;
         value
@@ -734,14 +747,11 @@ impl<T> Pool<T> {
     /// assert_eq!(pool.len(), 5);
     /// ```
     pub fn retain<F: FnMut(Handle<T>, &mut T) -> bool>(&mut self, mut keep: F) {
-        self.end_shared_borrows();
         let mut next = self.occupancy.next_from(0);
         while let Some(i) = next {
             let slot = &mut self.slots[i];
             let handle = Handle::encode(i as u32, slot.version, self.key);
-            let value = slot
-                .get_mut()
-                .expect("occupancy bit set on a vacant slot");
+            let value = slot.get_mut().expect("occupancy bit set on a vacant slot");
             if !keep(handle, value) {
                 // SAFETY: bit `i` was set, so slot `i` is occupied (invariant 1); `keep`
                 // could not change that through the `&mut T` it was given.
@@ -784,7 +794,6 @@ impl<T> Pool<T> {
     /// assert!(pool.is_empty());
     /// ```
     pub fn drain(&mut self) -> Drain<'_, T> {
-        self.end_shared_borrows();
         Drain::new(self)
     }
 
@@ -800,31 +809,6 @@ impl<T> Pool<T> {
     // Recycling lives in `recycle.rs`, rent guards in `rent.rs`.
 
     // === impl Pool: internals ===
-
-    /// Starts a new epoch: every plain `&T` handed out so far is dead, because the caller
-    /// holds `&mut self` (invariant 3).
-    #[inline]
-    fn end_shared_borrows(&mut self) {
-        if self.epoch == MAX_EPOCH {
-            self.restart_epochs();
-        } else {
-            self.epoch += 1;
-        }
-    }
-
-    /// Clears every mark, so epochs can start again at 1 without a stale mark matching.
-    #[cold]
-    #[inline(never)]
-    fn restart_epochs(&mut self) {
-        for i in occupancy::SetBits::new(self.occupancy.words()) {
-            let state = self.slots[i].state.get_mut();
-            if *state != EXCLUSIVE {
-                *state &= COUNT_MASK;
-            }
-        }
-        self.all_marked.set(0);
-        self.epoch = 1;
-    }
 
     /// Sets a slot's version directly, so tests can reach the wrap limit quickly.
     #[cfg(test)]

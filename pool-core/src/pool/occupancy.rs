@@ -8,8 +8,9 @@ use alloc::vec::Vec;
 
 #[derive(Clone, Default)]
 pub(super) struct Occupancy {
-    /// Bit `i % 64` of word `i / 64` is set iff slot `i` is occupied. Invariant: no bit at
-    /// or past the pool's slot count is ever set.
+    /// Bit `i % 64` of word `i / 64` is set iff slot `i` is occupied. Invariants: no bit
+    /// at or past the pool's slot count is ever set, and every slot index has a word
+    /// (`words.len() * 64 >= slots.len()`).
     words: Vec<u64>,
 }
 
@@ -19,26 +20,46 @@ impl Occupancy {
         &self.words
     }
 
-    /// Makes room for slots `0..slots` (allocation only; bits stay clear).
+    /// Makes room for the words of slots `0..slots`, so that [`cover`](Self::cover) up to
+    /// there does not allocate.
     #[inline]
     pub(super) fn try_reserve_for(&mut self, slots: usize) -> Result<(), TryReserveError> {
         let words = slots.div_ceil(64);
-        let additional = words.saturating_sub(self.words.len());
-        self.words.try_reserve(additional)
+        self.words
+            .try_reserve(words.saturating_sub(self.words.len()))
     }
 
+    /// Gives slot `i` a (clear) bit if it has none yet.
     #[inline]
-    pub(super) fn set(&mut self, i: usize) {
-        let w = i / 64;
-        if w == self.words.len() {
-            self.words.push(0);
+    pub(super) fn cover(&mut self, i: usize) {
+        let words = i / 64 + 1;
+        if words > self.words.len() {
+            self.words.resize(words, 0);
         }
-        self.words[w] |= 1 << (i % 64);
     }
 
+    /// Sets bit `i`.
+    ///
+    /// # Safety
+    ///
+    /// - `i` must be covered: `i < words.len() * 64` (see [`cover`](Self::cover)).
     #[inline]
-    pub(super) fn clear(&mut self, i: usize) {
-        self.words[i / 64] &= !(1 << (i % 64));
+    pub(super) unsafe fn set(&mut self, i: usize) {
+        debug_assert!(i / 64 < self.words.len(), "bit {i} is not covered");
+        // SAFETY: `i / 64 < words.len()` (caller).
+        unsafe { *self.words.get_unchecked_mut(i / 64) |= 1 << (i % 64) };
+    }
+
+    /// Clears bit `i`.
+    ///
+    /// # Safety
+    ///
+    /// - `i` must be covered: `i < words.len() * 64`.
+    #[inline]
+    pub(super) unsafe fn clear(&mut self, i: usize) {
+        debug_assert!(i / 64 < self.words.len(), "bit {i} is not covered");
+        // SAFETY: `i / 64 < words.len()` (caller).
+        unsafe { *self.words.get_unchecked_mut(i / 64) &= !(1 << (i % 64)) };
     }
 
     /// The first set bit at or after `from`.
@@ -98,10 +119,14 @@ mod tests {
     #[test]
     fn set_clear_and_walk() {
         let mut o = Occupancy::default();
+        o.cover(130);
+        assert_eq!(o.words().len(), 3);
         for i in [0, 3, 63, 64, 130] {
-            o.set(i);
+            // SAFETY: covered above.
+            unsafe { o.set(i) };
         }
-        o.clear(3);
+        // SAFETY: covered above.
+        unsafe { o.clear(3) };
         let got: Vec<usize> = SetBits::new(o.words()).collect();
         assert_eq!(got, [0, 63, 64, 130]);
         assert_eq!(o.next_from(1), Some(63));

@@ -6,7 +6,6 @@ use crate::error::PoolError;
 use crate::{Handle, Pooled};
 
 impl<T> Pool<T> {
-
     /// Takes the value `h` names out of use, resets it with [`Pooled::reset`] and keeps it
     /// as a spare for [`acquire`](Pool::acquire). Returns `false` if `h` is not live.
     ///
@@ -145,7 +144,6 @@ impl<T> Pool<T> {
     /// assert_eq!(pool.stats().spares, 0);
     /// ```
     pub fn clear_spares(&mut self) {
-        self.end_shared_borrows();
         // Empty the list first, so a panicking `Drop` cannot leave it half-dropped.
         drop(core::mem::take(&mut self.spares));
     }

@@ -5,12 +5,8 @@ use core::mem::{ManuallyDrop, MaybeUninit};
 
 /// `state` of an occupied slot that is exclusively rented.
 pub(super) const EXCLUSIVE: u32 = u32::MAX;
-/// Bits of `state` that count shared rents.
-pub(super) const COUNT_BITS: u32 = 11;
-/// Mask of the shared-rent count; also the largest count.
-pub(super) const COUNT_MASK: u32 = (1 << COUNT_BITS) - 1;
-/// Largest epoch; keeps `epoch << COUNT_BITS | count` below [`EXCLUSIVE`].
-pub(super) const MAX_EPOCH: u32 = (u32::MAX >> COUNT_BITS) - 1;
+/// Most shared rents of one value at once.
+pub(super) const MAX_SHARED: u32 = EXCLUSIVE - 1;
 /// Ends the free list.
 pub(super) const NONE: u32 = u32::MAX;
 
@@ -21,8 +17,9 @@ pub(super) struct Slot<T> {
     /// Odd while occupied, even while vacant; `0` on a vacant slot means retired. Only
     /// changes through `&mut Pool`.
     pub(super) version: u32,
-    /// Occupied: [`EXCLUSIVE`], or `epoch << COUNT_BITS | shared_rents`, where `epoch` is
-    /// the pool epoch in which a plain `&T` to this value was last handed out (0: never).
+    /// Occupied: [`EXCLUSIVE`] while a `RentMut` of the value exists (or was leaked),
+    /// otherwise the number of counted `Rent`s alive (or leaked). Only written through a
+    /// `Rentals`, which holds `&mut Pool`, or through `&mut Pool` itself.
     /// Vacant: index of the next free slot, [`NONE`] at the end of the free list.
     pub(super) state: Cell<u32>,
 }

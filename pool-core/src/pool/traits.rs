@@ -1,12 +1,11 @@
 //! Standard trait impls for [`Pool`].
 
 use alloc::vec::Vec;
-use core::cell::Cell;
 use core::fmt;
 use core::ops::{Index, IndexMut};
 
 use super::iter::{IntoIter, Iter, IterMut};
-use super::slot::{Slot, EXCLUSIVE};
+use super::slot::Slot;
 use super::Pool;
 use crate::Handle;
 
@@ -20,29 +19,20 @@ impl<T> Default for Pool<T> {
 ///
 /// # Panics
 ///
-/// If a value is exclusively rented (as `RefCell::clone` does), or if `T::clone` panics;
-/// the original is unchanged then.
+/// If `T::clone` panics; the original is unchanged and the partial clone is dropped.
 impl<T: Clone> Clone for Pool<T> {
     fn clone(&self) -> Self {
-        // `T::clone` gets `&T` to every value: no `rent_mut` may alias it meanwhile. The
-        // mark is lifted again once every clone is made (on panic it stays: harmless).
-        let previous = self.all_marked.replace(self.epoch);
         let mut slots = Vec::with_capacity(self.slots.capacity());
         for slot in &self.slots {
             slots.push(if slot.is_occupied() {
-                assert!(
-                    slot.state.get() != EXCLUSIVE,
-                    "cannot clone a Pool while one of its values is exclusively rented"
-                );
-                // SAFETY: occupied (invariant 1) and not exclusively rented; marked via
-                // `all_marked`, so no `RentMut` can be created while `clone` runs.
+                // SAFETY: occupied (invariant 1); through `&self` no `&mut T` exists
+                // (invariant 3), even if `T::clone` re-enters the pool.
                 let value = unsafe { &*slot.value_ptr() };
                 Slot::occupied(value.clone(), slot.version)
             } else {
                 Slot::vacant(slot.version, slot.state.get())
             });
         }
-        self.all_marked.set(previous);
         Pool {
             slots,
             occupancy: self.occupancy.clone(),
@@ -53,8 +43,6 @@ impl<T: Clone> Clone for Pool<T> {
             bounded: self.bounded,
             id: self.id,
             key: self.key,
-            epoch: 1,
-            all_marked: Cell::new(0),
             spares: self.spares.clone(),
             factory: self.factory,
             counters: self.counters,
@@ -65,11 +53,7 @@ impl<T: Clone> Clone for Pool<T> {
 /// Prints the live values as a map from handle to value.
 impl<T: fmt::Debug> fmt::Debug for Pool<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let previous = self.all_marked.get();
-        let result = f.debug_map().entries(self.iter()).finish();
-        // The `&T`s `iter` handed out are dead now.
-        self.all_marked.set(previous);
-        result
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
@@ -78,13 +62,13 @@ impl<T> Index<Handle<T>> for Pool<T> {
 
     /// # Panics
     ///
-    /// If `h` is not live in this pool or its value is exclusively rented.
+    /// If `h` is not live in this pool.
     #[inline]
     #[track_caller]
     fn index(&self, h: Handle<T>) -> &T {
         match self.get(h) {
             Some(v) => v,
-            None => index_panic(h, self.contains(h)),
+            None => index_panic(h),
         }
     }
 }
@@ -98,7 +82,7 @@ impl<T> IndexMut<Handle<T>> for Pool<T> {
     fn index_mut(&mut self, h: Handle<T>) -> &mut T {
         match self.get_mut(h) {
             Some(v) => v,
-            None => index_panic(h, false),
+            None => index_panic(h),
         }
     }
 }
@@ -106,12 +90,8 @@ impl<T> IndexMut<Handle<T>> for Pool<T> {
 #[cold]
 #[inline(never)]
 #[track_caller]
-fn index_panic<T>(h: Handle<T>, rented: bool) -> ! {
-    if rented {
-        panic!("Pool index: the value of {h:?} is exclusively rented")
-    } else {
-        panic!("Pool index: {h:?} is stale, foreign or forged: no live value for it")
-    }
+fn index_panic<T>(h: Handle<T>) -> ! {
+    panic!("Pool index: {h:?} is stale, foreign or forged: no live value for it")
 }
 
 impl<T> Extend<T> for Pool<T> {
@@ -160,3 +140,9 @@ impl<'a, T> IntoIterator for &'a mut Pool<T> {
 /// A panic inside any `Pool` method (from user code) leaves every invariant intact (see
 /// the module docs), so observing a pool after catching a panic is sound and meaningful.
 impl<T: core::panic::RefUnwindSafe> core::panic::RefUnwindSafe for Pool<T> {}
+
+// SAFETY: through `&Pool` nothing is written: the only interior mutability, the slots'
+// `state` cells, is written through `&mut Pool` or a `Rentals` (which holds `&mut Pool`
+// and is not `Sync`), so sharing `&Pool` between threads shares only reads of the cells
+// and `&T`s of the values, which is sound when `T: Sync`.
+unsafe impl<T: Sync> Sync for Pool<T> {}

@@ -1,6 +1,6 @@
 //! Helpers shared by pool-core's integration tests: a drop counter whose values can panic
 //! in `Drop`, and a consistency check for pools.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::cell::Cell;
 use std::rc::Rc;

@@ -1,0 +1,57 @@
+//! A pool of packets recycled through `acquire` / `release` makes no heap allocation
+//! once warm.
+
+use pool_core::{Pool, Pooled};
+use typed_pool_tests::CountingAlloc;
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc::new();
+
+#[derive(Default)]
+struct Packet {
+    payload: Vec<u8>,
+    seq: u32,
+}
+
+impl Pooled for Packet {
+    fn reset(&mut self) {
+        self.payload.clear();
+        self.seq = 0;
+    }
+}
+
+fn frame(pool: &mut Pool<Packet>, live: &mut Vec<pool_core::Handle<Packet>>, n: u32) {
+    for i in 0..n {
+        let h = pool.acquire();
+        let p = &mut pool[h];
+        assert!(p.payload.is_empty() && p.seq == 0, "spares come back reset");
+        p.seq = i;
+        p.payload
+            .extend(std::iter::repeat(i as u8).take(64 + (i as usize % 7) * 100));
+        live.push(h);
+    }
+    for h in live.drain(..) {
+        assert!(pool.release(h));
+    }
+}
+
+#[test]
+fn recycling_reaches_zero_allocations() {
+    let mut pool = Pool::new();
+    let mut live = Vec::with_capacity(256);
+    for _ in 0..3 {
+        frame(&mut pool, &mut live, 200);
+    }
+    let before = ALLOC.allocations();
+    for _ in 0..50 {
+        frame(&mut pool, &mut live, 200);
+    }
+    assert_eq!(
+        ALLOC.allocations() - before,
+        0,
+        "steady state must not allocate"
+    );
+    let s = pool.stats();
+    assert_eq!(s.acquire_misses, 200);
+    assert_eq!(s.acquire_hits, 52 * 200);
+}
