@@ -119,7 +119,6 @@ impl<T> PoolBuilder<T> {
             slots: Vec::new(),
             occupancy: Occupancy::default(),
             free_head: NONE,
-            len: 0,
             retired: 0,
             limit: MAX_SLOTS,
             bounded: self.bounded,

@@ -7,7 +7,7 @@
 // on them ("by the module invariants"):
 //
 // 1. `slots[i]` holds an initialised `T` iff `slots[i].version` is odd, iff bit `i` of
-//    `occupancy` is set. `len` counts those slots.
+//    `occupancy` is set. `inserts - removes` counts those slots.
 // 2. The free list, threaded through the `state` of vacant slots from `free_head`, holds
 //    every vacant slot with a non-zero version exactly once; vacant slots with version 0
 //    are retired and on no list. `retired` counts them.
@@ -83,7 +83,6 @@ pub struct Pool<T> {
     slots: Vec<Slot<T>>,
     occupancy: Occupancy,
     free_head: u32,
-    len: u32,
     retired: u32,
     /// Most slots this pool may have (`bounded(n)` sets it to `n`).
     limit: usize,
@@ -96,10 +95,11 @@ pub struct Pool<T> {
     counters: Counters,
 }
 
-/// Counters kept off the hot path where they can be derived: inserts are
-/// `removes + len`, and `high_water` only moves when a slot is pushed.
+/// The pool's counters. `len` is derived (`inserts - removes`), so each insert and each
+/// remove touches one counter; `high_water` only moves when a slot is pushed.
 #[derive(Clone, Copy, Default)]
 struct Counters {
+    inserts: u64,
     removes: u64,
     acquire_hits: u64,
     acquire_misses: u64,
@@ -248,7 +248,7 @@ impl<T> Pool<T> {
     /// ```
     #[inline]
     pub fn len(&self) -> usize {
-        self.len as usize
+        (self.counters.inserts - self.counters.removes) as usize
     }
 
     /// Whether no value is live.
@@ -261,7 +261,7 @@ impl<T> Pool<T> {
     /// ```
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.counters.inserts == self.counters.removes
     }
 
     /// How many values the pool can hold without allocating; for a bounded pool, how many
@@ -295,7 +295,7 @@ impl<T> Pool<T> {
             len: self.len(),
             capacity: self.capacity(),
             high_water: self.counters.high_water as usize,
-            inserts: self.counters.removes + self.len as u64,
+            inserts: self.counters.inserts,
             removes: self.counters.removes,
             acquire_hits: self.counters.acquire_hits,
             acquire_misses: self.counters.acquire_misses,
@@ -344,7 +344,7 @@ impl<T> Pool<T> {
     /// assert!(pool.try_reserve(8).is_ok());
     /// ```
     pub fn try_reserve(&mut self, additional: usize) -> Result<(), PoolError> {
-        let free = self.slots.len() - self.len as usize - self.retired as usize;
+        let free = self.slots.len() - self.len() - self.retired as usize;
         let new_slots = additional.saturating_sub(free);
         if new_slots == 0 {
             return Ok(());
@@ -393,7 +393,7 @@ impl<T> Pool<T> {
     /// let h = pool.insert("a");
     /// assert_eq!(pool[h], "a");
     /// ```
-    #[inline(always)]
+    #[inline]
     #[track_caller]
     pub fn insert(&mut self, value: T) -> Handle<T> {
         let head = self.free_head;
@@ -401,17 +401,24 @@ impl<T> Pool<T> {
             // Fast path: reuse the most recently freed slot.
             let i = head as usize;
             debug_assert!(i < self.slots.len() && !self.slots[i].is_occupied());
-            // SAFETY: free-list indices are in bounds (invariant 2).
-            let slot = unsafe { self.slots.get_unchecked_mut(i) };
-            self.free_head = slot.state.get();
-            let version = slot.version + 1;
-            slot.fill(value, version);
+            self.counters.inserts += 1;
             // SAFETY: `i < slots.len()`, and every slot index is covered (occupancy
             // invariant).
             unsafe { self.occupancy.set(i) };
-            self.len += 1;
+            // SAFETY: free-list indices are in bounds (invariant 2).
+            let slot = unsafe { self.slots.get_unchecked_mut(i) };
+            self.free_head = slot.next_free();
+            let version = slot.version + 1;
+            slot.fill(value, version);
             return Handle::encode(head, version, self.key);
         }
+        self.insert_new_slot(value)
+    }
+
+    /// `insert` when the free list is empty: a new slot at the end.
+    #[inline(never)]
+    #[track_caller]
+    fn insert_new_slot(&mut self, value: T) -> Handle<T> {
         match self.vacant_index() {
             Ok(index) => self.commit(index, value),
             Err(reason) => insert_panic(reason),
@@ -552,12 +559,12 @@ impl<T> Pool<T> {
             self.occupancy.cover(i);
             // The free list was empty, so every usable slot is now occupied: only here can
             // `len` pass its old maximum (invariant 2).
-            self.counters.high_water = self.counters.high_water.max(self.len + 1);
+            self.counters.high_water = self.counters.high_water.max(self.len() as u32 + 1);
             1
         } else {
             debug_assert_eq!(index, self.free_head);
             let slot = &mut self.slots[i];
-            self.free_head = slot.state.get();
+            self.free_head = slot.next_free();
             let version = slot.version + 1;
             slot.fill(value, version);
             version
@@ -565,7 +572,7 @@ impl<T> Pool<T> {
         // SAFETY: `i < slots.len()`, and every slot index is covered (occupancy
         // invariant; a new slot was covered just above).
         unsafe { self.occupancy.set(i) };
-        self.len += 1;
+        self.counters.inserts += 1;
         Handle::encode(index, version, self.key)
     }
 
@@ -709,13 +716,18 @@ impl<T> Pool<T> {
     /// # Safety
     ///
     /// - `i < self.slots.len()` and slot `i` is occupied.
-    #[inline]
+    #[inline(always)]
     unsafe fn take_at(&mut self, i: usize) -> T {
         debug_assert!(self.slots[i].is_occupied());
+        // Header counters first, then the stores whose addresses depend on `i`: this order
+        // keeps the CPU from stalling header loads behind them in remove/insert churn.
+        self.counters.removes += 1;
+        // SAFETY: `i < slots.len()`, and every slot index is covered (occupancy invariant).
+        unsafe { self.occupancy.clear(i) };
         // SAFETY: `i` is in bounds (caller).
         let slot = unsafe { self.slots.get_unchecked_mut(i) };
         let next = slot.version.wrapping_add(1);
-        let value = if next == 0 {
+        if next == 0 {
             // The generation would wrap: retire the slot for good.
             self.retired += 1;
             // SAFETY: occupied (caller); 0 is even.
@@ -725,12 +737,7 @@ impl<T> Pool<T> {
             self.free_head = i as u32;
             // SAFETY: occupied (caller); `next` is even because the version was odd.
             unsafe { slot.take(next, head) }
-        };
-        // SAFETY: `i < slots.len()`, and every slot index is covered (occupancy invariant).
-        unsafe { self.occupancy.clear(i) };
-        self.len -= 1;
-        self.counters.removes += 1;
-        value
+        }
     }
 
     /// Keeps only the values for which `keep` returns `true`, visiting them in slot order.

@@ -30,14 +30,18 @@ impl<T: Clone> Clone for Pool<T> {
                 let value = unsafe { &*slot.value_ptr() };
                 Slot::occupied(value.clone(), slot.version)
             } else {
-                Slot::vacant(slot.version, slot.state.get())
+                Slot::vacant(slot.version, slot.next_free())
             });
         }
+        let mut occupancy = self.occupancy.clone();
+        // Like the original, room for the bits of every slot the capacity allows, so that
+        // inserting never allocates outside the fallible growth path. Failure here only
+        // means that path will try again later.
+        let _ = occupancy.try_reserve_for(slots.capacity());
         Pool {
             slots,
-            occupancy: self.occupancy.clone(),
+            occupancy,
             free_head: self.free_head,
-            len: self.len,
             retired: self.retired,
             limit: self.limit,
             bounded: self.bounded,
@@ -115,7 +119,8 @@ impl<T> IntoIterator for Pool<T> {
     type IntoIter = IntoIter<T>;
 
     fn into_iter(self) -> IntoIter<T> {
-        IntoIter::new(self.slots, self.len as usize, self.key)
+        let len = self.len();
+        IntoIter::new(self.slots, len, self.key)
     }
 }
 
