@@ -158,3 +158,149 @@ impl fmt::Display for RentError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for RentError {}
+
+/// Why a [`BinnedAllocator`](crate::BinnedAllocator) operation failed.
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::{BinnedAllocator, BinnedError};
+/// let mut a = BinnedAllocator::new();
+/// assert_eq!(a.try_alloc(0), Err(BinnedError::ZeroSize));
+/// assert_eq!(a.try_alloc(usize::MAX), Err(BinnedError::SizeOverflow));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BinnedError {
+    /// A block of zero bytes was requested.
+    ZeroSize,
+    /// The size, rounded up to its class or alignment, does not fit in memory.
+    SizeOverflow,
+    /// The alignment is not a power of two.
+    BadAlign,
+    /// The allocation would take the allocator's storage past its configured limit.
+    LimitExceeded {
+        /// The configured limit in bytes.
+        limit: usize,
+    },
+    /// The backing allocator refused the memory.
+    AllocFailed,
+    /// The handle names no live block here: freed, never issued here, or forged.
+    Stale,
+    /// The data is longer than the block.
+    TooLong {
+        /// Bytes offered.
+        len: usize,
+        /// Bytes the block holds.
+        capacity: usize,
+    },
+}
+
+impl fmt::Display for BinnedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BinnedError::ZeroSize => f.write_str("zero-sized block requested"),
+            BinnedError::SizeOverflow => f.write_str("block size overflows"),
+            BinnedError::BadAlign => f.write_str("alignment is not a power of two"),
+            BinnedError::LimitExceeded { limit } => {
+                write!(f, "storage limit of {limit} bytes exceeded")
+            }
+            BinnedError::AllocFailed => f.write_str("memory allocation failed"),
+            BinnedError::Stale => f.write_str("stale handle: no live block for it"),
+            BinnedError::TooLong { len, capacity } => {
+                write!(f, "{len} bytes do not fit in a block of {capacity}")
+            }
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for BinnedError {}
+
+/// Why a typed view of a block was refused.
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::{BinnedAllocator, ViewError};
+/// let mut a = BinnedAllocator::new();
+/// let h = a.alloc(3);
+/// assert_eq!(a.get_as::<u32>(h), Err(ViewError::Size { block: 3, view: 4 }));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ViewError {
+    /// The handle names no live block.
+    Stale,
+    /// The block's length differs from the size of the viewed type.
+    Size {
+        /// The block's length.
+        block: usize,
+        /// `size_of` the viewed type.
+        view: usize,
+    },
+    /// The block is not aligned for the viewed type.
+    Align {
+        /// `align_of` the viewed type.
+        view: usize,
+    },
+}
+
+impl fmt::Display for ViewError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ViewError::Stale => f.write_str("stale handle: no live block for it"),
+            ViewError::Size { block, view } => {
+                write!(f, "block of {block} bytes viewed as a type of {view} bytes")
+            }
+            ViewError::Align { view } => write!(f, "block is not aligned to {view}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ViewError {}
+
+/// Why a snapshot was rejected by
+/// [`BinnedAllocator::restore`](crate::BinnedAllocator::restore). A rejected snapshot
+/// changes nothing.
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::{BinnedAllocator, SnapshotError};
+/// let mut a = BinnedAllocator::new();
+/// assert_eq!(a.restore(b"nonsense"), Err(SnapshotError::BadMagic));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// Not a snapshot of a `BinnedAllocator`.
+    BadMagic,
+    /// Made by an incompatible version of this crate.
+    UnsupportedVersion(u16),
+    /// The bytes end too early.
+    Truncated,
+    /// The checksum does not match: the bytes were changed.
+    Checksum,
+    /// The structure is inconsistent; the text says what.
+    Corrupt(&'static str),
+    /// Rebuilding it needs memory the allocator refused, or more than its limit.
+    AllocFailed,
+}
+
+impl fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SnapshotError::BadMagic => f.write_str("not a BinnedAllocator snapshot"),
+            SnapshotError::UnsupportedVersion(v) => write!(f, "unsupported snapshot version {v}"),
+            SnapshotError::Truncated => f.write_str("snapshot is truncated"),
+            SnapshotError::Checksum => f.write_str("snapshot checksum mismatch"),
+            SnapshotError::Corrupt(what) => write!(f, "corrupt snapshot: {what}"),
+            SnapshotError::AllocFailed => f.write_str("not enough memory to restore snapshot"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for SnapshotError {}

@@ -26,6 +26,9 @@
 //!   recycle whole objects (and their allocations) through the [`Pooled`] trait; rent
 //!   guards ([`Pool::rent`], and [`Rentals`] for many exclusive rents at once) give
 //!   run-time-checked access.
+//! - [`BinnedAllocator`]: byte records of many sizes (messages, snapshots, serialized
+//!   components) in [size-class](size_class) bins behind [`BlockHandle`]s; deterministic
+//!   LIFO reuse, `bytemuck` views, and snapshot/restore for rollback networking.
 //!
 //! # Handles
 //!
@@ -55,13 +58,19 @@
 
 extern crate alloc;
 
+pub mod binned;
 pub mod error;
 pub mod handle;
 pub mod pool;
 pub mod pooled;
+pub mod size_class;
 
 #[doc(inline)]
-pub use crate::error::{InsertError, PoolError, RentError};
+pub use crate::binned::{
+    BinStats, BinnedAllocator, BinnedBuilder, BinnedStats, BlockHandle, PodHandle,
+};
+#[doc(inline)]
+pub use crate::error::{BinnedError, InsertError, PoolError, RentError, SnapshotError, ViewError};
 #[doc(inline)]
 pub use crate::handle::Handle;
 #[doc(inline)]

@@ -25,6 +25,7 @@
 mod builder;
 mod iter;
 mod occupancy;
+pub(crate) mod raw;
 mod recycle;
 mod rent;
 mod slot;

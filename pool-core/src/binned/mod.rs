@@ -1,0 +1,703 @@
+//! [`BinnedAllocator`]: byte blocks behind generational handles, served from size-class
+//! bins with LIFO free lists, deterministic run after run.
+//!
+//! Blocks up to 64 KiB live in slabs of their [size class](crate::size_class); bigger
+//! blocks go to an overflow list that is reused best-fit; blocks more aligned than a class
+//! provides (above 4 KiB) come straight from the global allocator and go back to it when
+//! freed. Slabs never move and are only returned to the system by [`trim`]. Every byte is
+//! initialised (slabs are allocated zeroed), so reading a block never reads uninitialised
+//! memory; a block from [`alloc`] may hold bytes of a previous block, one from
+//! [`alloc_zeroed`] holds zeros.
+//!
+//! The handle table is a [`Pool`], so block handles have the same
+//! generation, raw-bits and foreign-handle guarantees as pool handles.
+//!
+//! [`trim`]: BinnedAllocator::trim
+//! [`alloc`]: BinnedAllocator::alloc
+//! [`alloc_zeroed`]: BinnedAllocator::alloc_zeroed
+
+mod pod;
+mod snapshot;
+mod stats;
+mod storage;
+
+pub use self::pod::PodHandle;
+use self::stats::Counters;
+pub use self::stats::{BinStats, BinnedStats, HISTOGRAM_BUCKETS};
+
+use alloc::vec::Vec;
+use core::alloc::Layout;
+use core::fmt;
+
+use self::storage::{Big, Bin, RawBlock};
+use crate::error::BinnedError;
+use crate::size_class::{SizeClassTable, MAX_CLASS_ALIGN};
+use crate::{Handle, Pool};
+
+/// Marker type naming a block in a [`BinnedAllocator`]; see [`BlockHandle`].
+#[derive(Debug)]
+pub enum Block {}
+
+/// A handle to a block of bytes in a [`BinnedAllocator`].
+pub type BlockHandle = Handle<Block>;
+
+/// Where a block lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Loc {
+    Bin { class: u8, block: u32 },
+    Overflow(u32),
+    Direct(u32),
+}
+
+/// A live block: its requested length and where it lives.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry {
+    len: usize,
+    loc: Loc,
+}
+
+/// Byte blocks of any size behind generational handles, from size-class bins with LIFO
+/// free lists. See the [module docs](self).
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::BinnedAllocator;
+///
+/// let mut a = BinnedAllocator::new();
+/// let msg = a.alloc(5);
+/// a.write(msg, b"hello").unwrap();
+/// assert_eq!(a.get(msg), Some(&b"hello"[..]));
+/// assert_eq!(a.block_size(msg), Some(16));
+/// assert!(a.free(msg));
+/// assert_eq!(a.get(msg), None); // stale from now on
+///
+/// // Rollback: snapshot, go on, restore, and the same operations give the same handles.
+/// let snap = a.snapshot();
+/// let h1 = a.alloc(100);
+/// a.restore(&snap).unwrap();
+/// assert_eq!(a.alloc(100), h1);
+/// ```
+pub struct BinnedAllocator {
+    table: SizeClassTable,
+    bins: Vec<Bin>,
+    overflow: Vec<Big>,
+    /// Over-aligned blocks; `None` where one was freed (reused LIFO via `direct_free`).
+    direct: Vec<Option<RawBlock>>,
+    direct_free: Vec<u32>,
+    entries: Pool<Entry>,
+    limit: Option<usize>,
+    counters: Counters,
+}
+
+/// Configures a [`BinnedAllocator`]; see [`BinnedAllocator::builder`].
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::{size_class::SizeClassTable, BinnedAllocator};
+/// let a = BinnedAllocator::builder()
+///     .limit(1 << 20)
+///     .id(3)
+///     .table(SizeClassTable::default())
+///     .build();
+/// assert_eq!(a.stats().storage_bytes, 0);
+/// ```
+#[derive(Debug, Default)]
+pub struct BinnedBuilder {
+    table: SizeClassTable,
+    limit: Option<usize>,
+    id: Option<u32>,
+}
+
+impl BinnedBuilder {
+    /// The size-class table (the default one unless set).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{size_class::SizeClassTable, BinnedAllocator};
+    /// let table = SizeClassTable::custom(&[64, 4096]).unwrap();
+    /// let mut a = BinnedAllocator::builder().table(table).build();
+    /// let h = a.alloc(65);
+    /// assert_eq!(a.block_size(h), Some(4096));
+    /// ```
+    pub fn table(mut self, table: SizeClassTable) -> Self {
+        self.table = table;
+        self
+    }
+
+    /// Most bytes of storage (slabs, overflow and over-aligned blocks) to hold.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::builder().limit(4096).build();
+    /// assert!(a.try_alloc(16).is_ok());
+    /// assert!(a.try_alloc(100_000).is_err());
+    /// ```
+    pub fn limit(mut self, bytes: usize) -> Self {
+        self.limit = Some(bytes);
+        self
+    }
+
+    /// The id from which handle keys derive (see [`Handle`]); a process-wide counter by
+    /// default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::builder().id(9).build();
+    /// let mut b = pool_core::BinnedAllocator::builder().id(9).build();
+    /// assert_eq!(a.alloc(8), b.alloc(8));
+    /// ```
+    pub fn id(mut self, id: u32) -> Self {
+        self.id = Some(id);
+        self
+    }
+
+    /// Builds the allocator; it holds no memory until the first allocation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let a = pool_core::BinnedAllocator::builder().build();
+    /// assert_eq!(a.stats().live_blocks, 0);
+    /// ```
+    pub fn build(self) -> BinnedAllocator {
+        let entries = match self.id {
+            Some(id) => Pool::builder().id(id).build(),
+            None => Pool::new(),
+        };
+        let bins = (0..self.table.len())
+            .map(|c| Bin::new(self.table.size_of(c)))
+            .collect();
+        BinnedAllocator {
+            table: self.table,
+            bins,
+            overflow: Vec::new(),
+            direct: Vec::new(),
+            direct_free: Vec::new(),
+            entries,
+            limit: self.limit,
+            counters: Counters::default(),
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn alloc_panic(e: BinnedError) -> ! {
+    panic!("BinnedAllocator: {e}")
+}
+
+impl Default for BinnedAllocator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BinnedAllocator {
+    /// An allocator with the default size classes and no limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let a = pool_core::BinnedAllocator::new();
+    /// assert_eq!(a.stats().storage_bytes, 0);
+    /// ```
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// A [`BinnedBuilder`] for a custom table, a storage limit or an explicit id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let a = pool_core::BinnedAllocator::builder().limit(1 << 16).build();
+    /// assert_eq!(a.stats().live_blocks, 0);
+    /// ```
+    pub fn builder() -> BinnedBuilder {
+        BinnedBuilder::default()
+    }
+
+    // === allocation ===
+
+    /// Allocates a block of `size` bytes (contents unspecified but initialised).
+    ///
+    /// # Panics
+    ///
+    /// On any error of [`try_alloc`](Self::try_alloc).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::new();
+    /// let h = a.alloc(100);
+    /// assert_eq!(a.len(h), Some(100));
+    /// ```
+    #[track_caller]
+    pub fn alloc(&mut self, size: usize) -> BlockHandle {
+        self.try_alloc(size).unwrap_or_else(|e| alloc_panic(e))
+    }
+
+    /// Allocates a block of `size` bytes, or says why not; nothing changes on error.
+    ///
+    /// # Errors
+    ///
+    /// [`BinnedError::ZeroSize`], [`BinnedError::SizeOverflow`],
+    /// [`BinnedError::LimitExceeded`] or [`BinnedError::AllocFailed`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{BinnedAllocator, BinnedError};
+    /// let mut a = BinnedAllocator::builder().limit(4096).build();
+    /// assert!(a.try_alloc(10).is_ok());
+    /// assert_eq!(a.try_alloc(1 << 20), Err(BinnedError::LimitExceeded { limit: 4096 }));
+    /// ```
+    pub fn try_alloc(&mut self, size: usize) -> Result<BlockHandle, BinnedError> {
+        self.alloc_inner(size, 1, false)
+    }
+
+    /// Allocates a zero-filled block.
+    ///
+    /// # Panics
+    ///
+    /// On any error of [`try_alloc`](Self::try_alloc).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::new();
+    /// let h = a.alloc(4);
+    /// a.write(h, &[9; 4]).unwrap();
+    /// a.free(h);
+    /// let z = a.alloc_zeroed(4); // the same block, zeroed again
+    /// assert_eq!(a.get(z), Some(&[0u8; 4][..]));
+    /// ```
+    #[track_caller]
+    pub fn alloc_zeroed(&mut self, size: usize) -> BlockHandle {
+        self.alloc_inner(size, 1, true)
+            .unwrap_or_else(|e| alloc_panic(e))
+    }
+
+    /// Allocates a zero-filled block of `size` bytes aligned to `align`.
+    ///
+    /// Alignments up to 4 KiB are served from the bins; larger ones from the global
+    /// allocator.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_alloc`](Self::try_alloc), plus [`BinnedError::BadAlign`] if `align` is not
+    /// a power of two.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::new();
+    /// let h = a.try_alloc_layout(24, 8).unwrap();
+    /// assert_eq!(a.get(h).unwrap().as_ptr() as usize % 8, 0);
+    /// assert!(a.try_alloc_layout(24, 3).is_err());
+    /// ```
+    pub fn try_alloc_layout(
+        &mut self,
+        size: usize,
+        align: usize,
+    ) -> Result<BlockHandle, BinnedError> {
+        self.alloc_inner(size, align, true)
+    }
+
+    fn alloc_inner(
+        &mut self,
+        size: usize,
+        align: usize,
+        zero: bool,
+    ) -> Result<BlockHandle, BinnedError> {
+        if size == 0 {
+            return Err(BinnedError::ZeroSize);
+        }
+        if !align.is_power_of_two() {
+            return Err(BinnedError::BadAlign);
+        }
+        if size > isize::MAX as usize - (align - 1) {
+            return Err(BinnedError::SizeOverflow);
+        }
+        // Room for the handle first, so nothing below can be left half-done.
+        self.entries
+            .try_reserve(1)
+            .map_err(|_| BinnedError::AllocFailed)?;
+        let (loc, block_size) = match self.table.class_for(size, align) {
+            Some(class) => (self.take_binned(class)?, self.bins[class].class_size),
+            None if align <= MAX_CLASS_ALIGN => {
+                let i = self.take_overflow(size, align)?;
+                (Loc::Overflow(i), self.overflow[i as usize].mem.size())
+            }
+            None => (Loc::Direct(self.take_direct(size, align)?), size),
+        };
+        let entry = Entry { len: size, loc };
+        if zero {
+            self.bytes_mut(&entry).fill(0);
+        }
+        let c = &mut self.counters;
+        c.allocations += 1;
+        c.live_bytes += size as u64;
+        c.block_bytes += block_size as u64;
+        c.histogram[(usize::BITS - 1 - size.leading_zeros()) as usize] += 1;
+        Ok(self.entries.insert(entry).cast())
+    }
+
+    fn check_limit(&self, more: usize) -> Result<(), BinnedError> {
+        match self.limit {
+            Some(limit) if self.counters.storage_bytes as usize + more > limit => {
+                Err(BinnedError::LimitExceeded { limit })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn take_binned(&mut self, class: usize) -> Result<Loc, BinnedError> {
+        if self.bins[class].needs_slab() {
+            let bytes = self.bins[class].slab_bytes();
+            self.check_limit(bytes)?;
+            self.bins[class].grow().ok_or(BinnedError::AllocFailed)?;
+            self.counters.storage_bytes += bytes as u64;
+        }
+        let block = self.bins[class].take();
+        Ok(Loc::Bin {
+            class: class as u8,
+            block,
+        })
+    }
+
+    /// Best fit among free overflow blocks (smallest big enough, lowest index on ties),
+    /// else a new one.
+    fn take_overflow(&mut self, size: usize, align: usize) -> Result<u32, BinnedError> {
+        let best = self
+            .overflow
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.in_use && b.mem.size() >= size && b.mem.align() >= align)
+            .min_by_key(|&(i, b)| (b.mem.size(), i))
+            .map(|(i, _)| i);
+        let i = match best {
+            Some(i) => i,
+            None => {
+                let layout = Layout::from_size_align(size, align.max(MAX_CLASS_ALIGN))
+                    .map_err(|_| BinnedError::SizeOverflow)?;
+                self.check_limit(layout.size())?;
+                self.overflow
+                    .try_reserve(1)
+                    .map_err(|_| BinnedError::AllocFailed)?;
+                let mem = RawBlock::new_zeroed(layout).ok_or(BinnedError::AllocFailed)?;
+                self.counters.storage_bytes += mem.size() as u64;
+                self.overflow.push(Big { mem, in_use: false });
+                self.overflow.len() - 1
+            }
+        };
+        self.overflow[i].in_use = true;
+        self.counters.overflow_live += 1;
+        Ok(i as u32)
+    }
+
+    fn take_direct(&mut self, size: usize, align: usize) -> Result<u32, BinnedError> {
+        let layout = Layout::from_size_align(size, align).map_err(|_| BinnedError::SizeOverflow)?;
+        self.check_limit(size)?;
+        self.direct
+            .try_reserve(1)
+            .map_err(|_| BinnedError::AllocFailed)?;
+        let mem = RawBlock::new_zeroed(layout).ok_or(BinnedError::AllocFailed)?;
+        self.counters.storage_bytes += size as u64;
+        Ok(match self.direct_free.pop() {
+            Some(i) => {
+                self.direct[i as usize] = Some(mem);
+                i
+            }
+            None => {
+                self.direct.push(Some(mem));
+                self.direct.len() as u32 - 1
+            }
+        })
+    }
+
+    // === free ===
+
+    /// Frees a block; the handle is stale from then on. Returns `false` (and counts a
+    /// rejected free) for a double free or a stale, foreign or forged handle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::new();
+    /// let h = a.alloc(8);
+    /// assert!(a.free(h));
+    /// assert!(!a.free(h));
+    /// ```
+    pub fn free(&mut self, h: BlockHandle) -> bool {
+        let Some(entry) = self.entries.remove(h.cast()) else {
+            self.counters.rejected_frees += 1;
+            return false;
+        };
+        let block_size = match entry.loc {
+            Loc::Bin { class, block } => {
+                let bin = &mut self.bins[class as usize];
+                bin.give_back(block);
+                bin.class_size
+            }
+            Loc::Overflow(i) => {
+                let big = &mut self.overflow[i as usize];
+                big.in_use = false;
+                self.counters.overflow_live -= 1;
+                big.mem.size()
+            }
+            Loc::Direct(i) => {
+                let mem = self.direct[i as usize].take();
+                self.direct_free.push(i);
+                let size = mem.map_or(0, |m| m.size());
+                self.counters.storage_bytes -= size as u64;
+                size
+            }
+        };
+        let c = &mut self.counters;
+        c.frees += 1;
+        c.live_bytes -= entry.len as u64;
+        c.block_bytes -= block_size as u64;
+        true
+    }
+
+    /// Returns storage to the system: trailing slabs of each bin with no live block,
+    /// free overflow blocks and freed over-aligned slots. Live blocks never move.
+    /// Returns the bytes released.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::new();
+    /// let h = a.alloc(100_000);
+    /// a.free(h);
+    /// assert!(a.stats().storage_bytes >= 100_000); // kept for reuse
+    /// assert!(a.trim() >= 100_000);
+    /// assert_eq!(a.stats().storage_bytes, 0);
+    /// ```
+    pub fn trim(&mut self) -> usize {
+        let mut released: usize = self.bins.iter_mut().map(Bin::trim).sum();
+        // Overflow blocks are named by index: only trailing free ones can go.
+        while self.overflow.last().is_some_and(|b| !b.in_use) {
+            released += self.overflow.pop().map_or(0, |b| b.mem.size());
+        }
+        while self.direct.last().is_some_and(Option::is_none) {
+            self.direct.pop();
+            let last = self.direct.len() as u32;
+            self.direct_free.retain(|&i| i != last);
+        }
+        self.counters.storage_bytes -= released as u64;
+        released
+    }
+
+    // === access ===
+
+    #[inline]
+    fn bytes(&self, e: &Entry) -> &[u8] {
+        match e.loc {
+            Loc::Bin { class, block } => self.bins[class as usize].bytes(block, e.len),
+            Loc::Overflow(i) => self.overflow[i as usize].mem.bytes(0, e.len),
+            Loc::Direct(i) => match &self.direct[i as usize] {
+                Some(mem) => mem.bytes(0, e.len),
+                None => &[],
+            },
+        }
+    }
+
+    #[inline]
+    fn bytes_mut(&mut self, e: &Entry) -> &mut [u8] {
+        match e.loc {
+            Loc::Bin { class, block } => self.bins[class as usize].bytes_mut(block, e.len),
+            Loc::Overflow(i) => self.overflow[i as usize].mem.bytes_mut(0, e.len),
+            Loc::Direct(i) => match &mut self.direct[i as usize] {
+                Some(mem) => mem.bytes_mut(0, e.len),
+                None => &mut [],
+            },
+        }
+    }
+
+    /// Whether `h` names a live block here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::new();
+    /// let h = a.alloc(1);
+    /// assert!(a.contains(h));
+    /// ```
+    #[inline]
+    pub fn contains(&self, h: BlockHandle) -> bool {
+        self.entries.contains(h.cast())
+    }
+
+    /// The block's bytes (its requested length); `None` once freed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::new();
+    /// let h = a.alloc_zeroed(3);
+    /// assert_eq!(a.get(h), Some(&[0, 0, 0][..]));
+    /// ```
+    #[inline]
+    pub fn get(&self, h: BlockHandle) -> Option<&[u8]> {
+        let e = self.entries.get(h.cast())?;
+        Some(self.bytes(e))
+    }
+
+    /// The block's bytes, mutably; `None` once freed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::new();
+    /// let h = a.alloc_zeroed(2);
+    /// a.get_mut(h).unwrap()[1] = 7;
+    /// assert_eq!(a.get(h), Some(&[0, 7][..]));
+    /// ```
+    #[inline]
+    pub fn get_mut(&mut self, h: BlockHandle) -> Option<&mut [u8]> {
+        let e = *self.entries.get(h.cast())?;
+        Some(self.bytes_mut(&e))
+    }
+
+    /// Copies `data` to the start of the block.
+    ///
+    /// # Errors
+    ///
+    /// [`BinnedError::Stale`] for a handle that is not live; [`BinnedError::TooLong`] if
+    /// `data` is longer than the block (nothing is written: no silent truncation).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{BinnedAllocator, BinnedError};
+    /// let mut a = BinnedAllocator::new();
+    /// let h = a.alloc(2);
+    /// assert_eq!(a.write(h, b"abc"), Err(BinnedError::TooLong { len: 3, capacity: 2 }));
+    /// a.write(h, b"ab").unwrap();
+    /// ```
+    pub fn write(&mut self, h: BlockHandle, data: &[u8]) -> Result<(), BinnedError> {
+        let e = *self.entries.get(h.cast()).ok_or(BinnedError::Stale)?;
+        if data.len() > e.len {
+            return Err(BinnedError::TooLong {
+                len: data.len(),
+                capacity: e.len,
+            });
+        }
+        self.bytes_mut(&e)[..data.len()].copy_from_slice(data);
+        Ok(())
+    }
+
+    /// The block's requested length.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::new();
+    /// let h = a.alloc(33);
+    /// assert_eq!(a.len(h), Some(33));
+    /// ```
+    #[inline]
+    pub fn len(&self, h: BlockHandle) -> Option<usize> {
+        self.entries.get(h.cast()).map(|e| e.len)
+    }
+
+    /// Bytes the block occupies: its class size, or the size of an overflow or
+    /// over-aligned block.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::new();
+    /// let h = a.alloc(33);
+    /// assert_eq!(a.block_size(h), Some(40));
+    /// ```
+    pub fn block_size(&self, h: BlockHandle) -> Option<usize> {
+        let e = self.entries.get(h.cast())?;
+        Some(match e.loc {
+            Loc::Bin { class, .. } => self.bins[class as usize].class_size,
+            Loc::Overflow(i) => self.overflow[i as usize].mem.size(),
+            Loc::Direct(_) => e.len,
+        })
+    }
+
+    // === stats ===
+
+    /// The allocator's counters, in O(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::new();
+    /// a.alloc(17);
+    /// let s = a.stats();
+    /// assert_eq!((s.live_bytes, s.block_bytes), (17, 20));
+    /// ```
+    pub fn stats(&self) -> BinnedStats {
+        let c = &self.counters;
+        BinnedStats {
+            allocations: c.allocations,
+            frees: c.frees,
+            rejected_frees: c.rejected_frees,
+            live_blocks: c.allocations - c.frees,
+            live_bytes: c.live_bytes,
+            block_bytes: c.block_bytes,
+            storage_bytes: c.storage_bytes,
+            overflow_live: c.overflow_live,
+            overflow_blocks: self.overflow.len() as u64,
+            direct_live: (self.direct.len() - self.direct_free.len()) as u64,
+            size_histogram: c.histogram,
+        }
+    }
+
+    /// Counters of bin `class` (an index into the table); `None` past the last class.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::new();
+    /// a.alloc(16);
+    /// assert_eq!(a.bin_stats(0).unwrap().live, 1);
+    /// assert!(a.bin_stats(1000).is_none());
+    /// ```
+    pub fn bin_stats(&self, class: usize) -> Option<BinStats> {
+        let b = self.bins.get(class)?;
+        Some(BinStats {
+            class_size: b.class_size,
+            live: b.live as usize,
+            free: b.free.len(),
+            high_water: b.high_water as usize,
+            slabs: b.slabs.len(),
+        })
+    }
+
+    /// The size-class table in use.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(pool_core::BinnedAllocator::new().table().is_default());
+    /// ```
+    pub fn table(&self) -> &SizeClassTable {
+        &self.table
+    }
+}
+
+impl fmt::Debug for BinnedAllocator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.stats();
+        f.debug_struct("BinnedAllocator")
+            .field("live_blocks", &s.live_blocks)
+            .field("live_bytes", &s.live_bytes)
+            .field("storage_bytes", &s.storage_bytes)
+            .field("table", &self.table)
+            .finish_non_exhaustive()
+    }
+}

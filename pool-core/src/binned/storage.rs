@@ -1,0 +1,210 @@
+//! The memory behind a [`BinnedAllocator`](super::BinnedAllocator): zeroed raw
+//! allocations, size-class bins made of fixed slabs, and large blocks.
+//!
+//! # Invariants
+//!
+//! - A [`RawBlock`] owns `layout.size()` bytes at `ptr`, allocated with `layout` by the
+//!   global allocator and zeroed at allocation, so every byte is always initialised.
+//!   `layout.size() > 0`. It is deallocated exactly once, in `Drop`.
+//! - Every access goes through [`RawBlock::bytes`] / [`RawBlock::bytes_mut`], which check
+//!   the range against `layout.size()`, so no caller can reach outside the allocation.
+
+use alloc::alloc::{alloc_zeroed, dealloc};
+use alloc::vec::Vec;
+use core::alloc::Layout;
+use core::ptr::NonNull;
+
+use crate::size_class::MAX_CLASS_ALIGN;
+
+/// Slab size for a class: 64 blocks, at least a page, at most 64 KiB (one block for the
+/// largest classes).
+#[inline]
+pub(super) fn slab_bytes(class_size: usize) -> usize {
+    (class_size * 64).clamp(4096, 64 * 1024).max(class_size)
+}
+
+/// An owned, zero-initialised heap allocation.
+pub(super) struct RawBlock {
+    ptr: NonNull<u8>,
+    layout: Layout,
+}
+
+// SAFETY: a `RawBlock` exclusively owns its bytes (plain `u8`s, no shared state); moving it
+// to another thread moves that ownership, and `&RawBlock` only reads.
+unsafe impl Send for RawBlock {}
+// SAFETY: see `Send`: shared access only hands out `&[u8]`.
+unsafe impl Sync for RawBlock {}
+
+impl RawBlock {
+    /// Allocates `layout` zeroed; `None` if `layout` is empty or the allocator refuses.
+    pub(super) fn new_zeroed(layout: Layout) -> Option<RawBlock> {
+        if layout.size() == 0 {
+            return None;
+        }
+        // SAFETY: `layout` has a non-zero size (checked above).
+        let ptr = unsafe { alloc_zeroed(layout) };
+        NonNull::new(ptr).map(|ptr| RawBlock { ptr, layout })
+    }
+
+    #[inline]
+    pub(super) fn size(&self) -> usize {
+        self.layout.size()
+    }
+
+    #[inline]
+    pub(super) fn align(&self) -> usize {
+        self.layout.align()
+    }
+
+    /// The bytes `offset..offset + len`.
+    ///
+    /// # Panics
+    ///
+    /// If the range is not inside the allocation (an internal bug, never user input).
+    #[inline]
+    pub(super) fn bytes(&self, offset: usize, len: usize) -> &[u8] {
+        assert!(
+            offset <= self.size() && len <= self.size() - offset,
+            "block range outside its allocation"
+        );
+        // SAFETY: the range lies inside the allocation (checked above), whose bytes are all
+        // initialised (zeroed at allocation, only ever overwritten with bytes); the
+        // borrow of `self` keeps the allocation alive and unaliased by `&mut`.
+        unsafe { core::slice::from_raw_parts(self.ptr.as_ptr().add(offset), len) }
+    }
+
+    /// The bytes `offset..offset + len`, mutably.
+    ///
+    /// # Panics
+    ///
+    /// If the range is not inside the allocation.
+    #[inline]
+    pub(super) fn bytes_mut(&mut self, offset: usize, len: usize) -> &mut [u8] {
+        assert!(
+            offset <= self.size() && len <= self.size() - offset,
+            "block range outside its allocation"
+        );
+        // SAFETY: as in `bytes`; `&mut self` makes this the only reference.
+        unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr().add(offset), len) }
+    }
+}
+
+impl Drop for RawBlock {
+    fn drop(&mut self) {
+        // SAFETY: `ptr` was allocated with `layout` by the global allocator and is freed
+        // only here, once.
+        unsafe { dealloc(self.ptr.as_ptr(), self.layout) }
+    }
+}
+
+/// One size class: slabs of back-to-back blocks and a LIFO free list.
+pub(super) struct Bin {
+    pub(super) class_size: usize,
+    pub(super) per_slab: usize,
+    pub(super) slabs: Vec<RawBlock>,
+    /// Blocks `0..next_unused` have been handed out at least once.
+    pub(super) next_unused: u32,
+    /// Free blocks below `next_unused`, most recently freed last.
+    pub(super) free: Vec<u32>,
+    pub(super) live: u32,
+    pub(super) high_water: u32,
+}
+
+impl Bin {
+    pub(super) fn new(class_size: usize) -> Bin {
+        Bin {
+            class_size,
+            per_slab: slab_bytes(class_size) / class_size,
+            slabs: Vec::new(),
+            next_unused: 0,
+            free: Vec::new(),
+            live: 0,
+            high_water: 0,
+        }
+    }
+
+    /// Bytes one new slab takes.
+    #[inline]
+    pub(super) fn slab_bytes(&self) -> usize {
+        self.per_slab * self.class_size
+    }
+
+    /// Allocates one more slab.
+    pub(super) fn grow(&mut self) -> Option<()> {
+        let layout = Layout::from_size_align(self.slab_bytes(), MAX_CLASS_ALIGN).ok()?;
+        self.slabs.try_reserve(1).ok()?;
+        self.slabs.push(RawBlock::new_zeroed(layout)?);
+        Some(())
+    }
+
+    /// Whether taking a block needs a new slab first.
+    #[inline]
+    pub(super) fn needs_slab(&self) -> bool {
+        self.free.is_empty() && self.next_unused as usize == self.slabs.len() * self.per_slab
+    }
+
+    /// Takes a block (the most recently freed, else the next unused one). The caller has
+    /// made sure one exists (`needs_slab` is false).
+    #[inline]
+    pub(super) fn take(&mut self) -> u32 {
+        let block = match self.free.pop() {
+            Some(b) => b,
+            None => {
+                self.next_unused += 1;
+                self.next_unused - 1
+            }
+        };
+        self.live += 1;
+        self.high_water = self.high_water.max(self.live);
+        block
+    }
+
+    /// Returns a block; the caller has made sure it is live.
+    #[inline]
+    pub(super) fn give_back(&mut self, block: u32) {
+        self.free.push(block);
+        self.live -= 1;
+    }
+
+    #[inline]
+    fn locate(&self, block: u32) -> (usize, usize) {
+        let b = block as usize;
+        (b / self.per_slab, (b % self.per_slab) * self.class_size)
+    }
+
+    #[inline]
+    pub(super) fn bytes(&self, block: u32, len: usize) -> &[u8] {
+        let (slab, offset) = self.locate(block);
+        self.slabs[slab].bytes(offset, len)
+    }
+
+    #[inline]
+    pub(super) fn bytes_mut(&mut self, block: u32, len: usize) -> &mut [u8] {
+        let (slab, offset) = self.locate(block);
+        self.slabs[slab].bytes_mut(offset, len)
+    }
+
+    /// Releases trailing slabs with no live block; returns the bytes released.
+    pub(super) fn trim(&mut self) -> usize {
+        // The highest live block decides how many slabs must stay.
+        let mut is_free = alloc::vec![false; self.next_unused as usize];
+        for &b in &self.free {
+            is_free[b as usize] = true;
+        }
+        let highest_live = (0..self.next_unused as usize).rev().find(|&b| !is_free[b]);
+        let keep_blocks = highest_live.map_or(0, |b| b + 1);
+        let keep_slabs = keep_blocks.div_ceil(self.per_slab);
+        let released = (self.slabs.len() - keep_slabs) * self.slab_bytes();
+        self.slabs.truncate(keep_slabs);
+        let limit = keep_blocks as u32;
+        self.free.retain(|&b| b < limit);
+        self.next_unused = limit;
+        released
+    }
+}
+
+/// A block above the largest class, or more aligned than a class provides.
+pub(super) struct Big {
+    pub(super) mem: RawBlock,
+    pub(super) in_use: bool,
+}

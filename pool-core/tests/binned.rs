@@ -1,0 +1,445 @@
+//! Public-API tests of `BinnedAllocator` and the size classes.
+
+use pool_core::size_class::{SizeClass, SizeClassTable, MAX_CLASS_SIZE};
+use pool_core::{BinnedAllocator, BinnedError, BlockHandle, Handle, SnapshotError, ViewError};
+
+#[cfg(miri)]
+const N: usize = 40;
+#[cfg(not(miri))]
+const N: usize = 2_000;
+
+/// A deterministic mix: mostly small, a tail up to 64 KiB, a few overflow blocks.
+fn size_at(i: usize) -> usize {
+    let x = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40;
+    match i % 50 {
+        0 if !cfg!(miri) => 70_000 + (x as usize % 50_000),
+        1..=4 => 1 + (x as usize % MAX_CLASS_SIZE),
+        _ => 1 + (x as usize % 256),
+    }
+}
+
+fn run_sequence(id: u32) -> (Vec<u64>, Vec<Vec<u8>>) {
+    let mut a = BinnedAllocator::builder().id(id).build();
+    let mut live: Vec<BlockHandle> = Vec::new();
+    let mut handles = Vec::new();
+    for i in 0..N {
+        let h = a.alloc(size_at(i));
+        let len = a.len(h).unwrap();
+        let fill: Vec<u8> = (0..len).map(|j| (i + j) as u8).collect();
+        a.write(h, &fill).unwrap();
+        handles.push(h.to_bits());
+        live.push(h);
+        if i % 3 == 2 {
+            let victim = live.remove((i * 7) % live.len());
+            assert!(a.free(victim));
+        }
+    }
+    let contents = live.iter().map(|&h| a.get(h).unwrap().to_vec()).collect();
+    (handles, contents)
+}
+
+#[test]
+fn same_operations_give_same_handles_and_contents() {
+    assert_eq!(run_sequence(5), run_sequence(5));
+}
+
+#[test]
+fn freed_blocks_are_reused_lifo_per_bin() {
+    let mut a = BinnedAllocator::new();
+    let hs: Vec<_> = (0..4).map(|_| a.alloc(24)).collect();
+    let addr = |a: &BinnedAllocator, h| a.get(h).unwrap().as_ptr() as usize;
+    let (p1, p2) = (addr(&a, hs[1]), addr(&a, hs[2]));
+    a.free(hs[1]);
+    a.free(hs[2]);
+    let x = a.alloc(20); // class 24 bins with 24: no; 20 has its own class
+    let y = a.alloc(24);
+    let z = a.alloc(24);
+    assert_eq!(addr(&a, y), p2); // last freed, first reused
+    assert_eq!(addr(&a, z), p1);
+    assert_ne!(addr(&a, x), p1);
+}
+
+#[test]
+fn contents_survive_growth_and_never_overlap() {
+    let mut a = BinnedAllocator::new();
+    let hs: Vec<_> = (0..N)
+        .map(|i| {
+            let h = a.alloc(size_at(i));
+            let len = a.len(h).unwrap();
+            a.write(h, &vec![i as u8; len]).unwrap();
+            h
+        })
+        .collect();
+    for (i, &h) in hs.iter().enumerate() {
+        assert!(a.get(h).unwrap().iter().all(|&b| b == i as u8), "block {i}");
+    }
+    let mut ranges: Vec<(usize, usize)> = hs
+        .iter()
+        .map(|&h| {
+            let p = a.get(h).unwrap().as_ptr() as usize;
+            (p, p + a.block_size(h).unwrap())
+        })
+        .collect();
+    ranges.sort();
+    assert!(ranges.windows(2).all(|w| w[0].1 <= w[1].0));
+}
+
+#[test]
+fn bad_input_gets_clear_errors() {
+    let mut a = BinnedAllocator::new();
+    assert_eq!(a.try_alloc(0), Err(BinnedError::ZeroSize));
+    assert_eq!(a.try_alloc(usize::MAX), Err(BinnedError::SizeOverflow));
+    assert_eq!(
+        a.try_alloc(isize::MAX as usize),
+        Err(BinnedError::SizeOverflow)
+    );
+    #[cfg(not(miri))] // Miri stops at impossible allocations instead of failing them
+    assert_eq!(a.try_alloc(1 << 60), Err(BinnedError::AllocFailed));
+    assert_eq!(a.try_alloc_layout(8, 0), Err(BinnedError::BadAlign));
+    assert_eq!(a.try_alloc_layout(8, 24), Err(BinnedError::BadAlign));
+    assert_eq!(
+        a.try_alloc_layout(usize::MAX - 100, 4096),
+        Err(BinnedError::SizeOverflow)
+    );
+    let h = a.alloc(4);
+    assert_eq!(
+        a.write(h, &[0; 5]),
+        Err(BinnedError::TooLong {
+            len: 5,
+            capacity: 4
+        })
+    );
+    assert!(a.free(h));
+    assert_eq!(a.write(h, &[0; 1]), Err(BinnedError::Stale));
+    assert!(!a.free(h));
+    assert_eq!(a.get(h), None);
+    assert_eq!(a.get_mut(h), None);
+    assert_eq!(a.len(h), None);
+    // Forged and foreign handles.
+    let mut other = BinnedAllocator::new();
+    let foreign = other.alloc(4);
+    let live = a.alloc(4);
+    assert_eq!(foreign.index(), live.index());
+    assert_eq!(a.get(foreign), None);
+    assert!(!a.free(foreign));
+    for bits in [0u64, 1, u64::MAX, (3 << 32) | 1, live.to_bits() ^ (1 << 33)] {
+        if let Some(f) = Handle::from_bits(bits) {
+            assert!(f == live || a.get(f).is_none());
+        }
+    }
+    assert_eq!(a.stats().rejected_frees, 2);
+    assert_eq!(a.stats().allocations, 2);
+}
+
+#[test]
+fn storage_limit_is_all_or_nothing() {
+    let mut a = BinnedAllocator::builder().limit(8192).build();
+    let h = a.alloc(16); // one 4 KiB slab
+    let before = a.stats();
+    assert_eq!(
+        a.try_alloc(10_000),
+        Err(BinnedError::LimitExceeded { limit: 8192 })
+    );
+    assert_eq!(a.stats(), before);
+    assert!(a.contains(h));
+    // Free blocks of an existing slab need no new storage.
+    for _ in 0..100 {
+        a.alloc(16);
+    }
+    assert_eq!(a.stats().storage_bytes, 4096);
+}
+
+#[test]
+fn overflow_blocks_are_reused_best_fit() {
+    let mut a = BinnedAllocator::new();
+    let big = a.alloc(300_000);
+    let mid = a.alloc(100_000);
+    let small = a.alloc(70_000);
+    let (pb, pm) = (
+        a.get(big).unwrap().as_ptr() as usize,
+        a.get(mid).unwrap().as_ptr() as usize,
+    );
+    a.free(big);
+    a.free(mid);
+    a.free(small);
+    assert_eq!(a.stats().overflow_blocks, 3);
+    // 90 KB fits 100 KB and 300 KB; the best fit is 100 KB, though 70 KB was freed last.
+    let h = a.alloc(90_000);
+    assert_eq!(a.get(h).unwrap().as_ptr() as usize, pm);
+    let h2 = a.alloc(200_000);
+    assert_eq!(a.get(h2).unwrap().as_ptr() as usize, pb);
+    assert_eq!(a.stats().overflow_blocks, 3);
+    assert_eq!(a.stats().overflow_live, 2);
+}
+
+#[test]
+fn over_aligned_blocks_come_from_the_global_allocator() {
+    let mut a = BinnedAllocator::new();
+    let h = a.try_alloc_layout(100, 8192).unwrap();
+    assert_eq!(a.get(h).unwrap().as_ptr() as usize % 8192, 0);
+    assert_eq!(a.get(h).unwrap(), &[0u8; 100][..]);
+    assert_eq!(a.stats().direct_live, 1);
+    let storage = a.stats().storage_bytes;
+    a.free(h);
+    assert_eq!(a.stats().storage_bytes, storage - 100);
+    for align in [1usize, 2, 8, 64, 512, 4096] {
+        let h = a.try_alloc_layout(align + 1, align).unwrap();
+        assert_eq!(
+            a.get(h).unwrap().as_ptr() as usize % align,
+            0,
+            "align {align}"
+        );
+    }
+}
+
+#[test]
+fn pod_views_check_size_and_alignment() {
+    #[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+    #[repr(C)]
+    struct Snap {
+        tick: u64,
+        pos: [f32; 2],
+    }
+    let mut a = BinnedAllocator::new();
+    let h = a.alloc_pod(Snap {
+        tick: 9,
+        pos: [1.0, 2.0],
+    });
+    assert_eq!(a.get_pod(h).unwrap().tick, 9);
+    a.get_pod_mut(h).unwrap().pos[1] = 5.0;
+    assert_eq!(a.get_as::<Snap>(h.block()).unwrap().pos, [1.0, 5.0]);
+    assert_eq!(
+        a.get_as::<u64>(h.block()),
+        Err(ViewError::Size { block: 16, view: 8 })
+    );
+    // A 16-byte block of the 20-byte class is only 4-aligned at odd positions.
+    let mut unaligned = None;
+    for _ in 0..4 {
+        let b = a.alloc(20);
+        if a.get(b).unwrap().as_ptr() as usize % 8 != 0 {
+            unaligned = Some(b);
+        }
+    }
+    let b = unaligned.expect("a 20-byte block at an odd position");
+    assert!(matches!(
+        a.get_as::<[u64; 2]>(b),
+        Err(ViewError::Size { .. }) | Err(ViewError::Align { .. })
+    ));
+    a.free(h.block());
+    assert_eq!(a.get_pod(h), None);
+    assert_eq!(a.get_as::<Snap>(h.block()), Err(ViewError::Stale));
+}
+
+#[test]
+fn stats_add_up() {
+    let mut a = BinnedAllocator::new();
+    let hs: Vec<_> = (0..N).map(|i| a.alloc(size_at(i))).collect();
+    for &h in hs.iter().step_by(2) {
+        a.free(h);
+    }
+    let s = a.stats();
+    assert_eq!(s.live_blocks, s.allocations - s.frees);
+    assert_eq!(s.live_blocks as usize, N / 2);
+    let live_bytes: usize = hs
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|&h| a.len(h).unwrap())
+        .sum();
+    let block_bytes: usize = hs
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|&h| a.block_size(h).unwrap())
+        .sum();
+    assert_eq!(s.live_bytes as usize, live_bytes);
+    assert_eq!(s.block_bytes as usize, block_bytes);
+    assert_eq!(s.size_histogram.iter().sum::<u64>(), N as u64);
+    let bins: usize = (0..a.table().len())
+        .map(|c| a.bin_stats(c).unwrap().live)
+        .sum();
+    assert_eq!(bins as u64 + s.overflow_live + s.direct_live, s.live_blocks);
+}
+
+#[test]
+fn trim_releases_only_unused_storage() {
+    let mut a = BinnedAllocator::new();
+    let hs: Vec<_> = (0..300).map(|_| a.alloc(64)).collect();
+    let keep = hs[10];
+    a.write(keep, &[7; 64]).unwrap();
+    for &h in &hs {
+        if h != keep {
+            a.free(h);
+        }
+    }
+    let before = a.stats().storage_bytes;
+    let released = a.trim();
+    assert!(released > 0);
+    assert_eq!(a.stats().storage_bytes, before - released as u64);
+    assert_eq!(a.get(keep), Some(&[7u8; 64][..]));
+    let again = a.alloc(64);
+    assert_ne!(again, keep);
+}
+
+#[test]
+fn custom_table_for_exact_compatibility() {
+    let coarse = SizeClassTable::custom(&[
+        16, 32, 48, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 65536,
+    ])
+    .unwrap();
+    let mut a = BinnedAllocator::builder().table(coarse).build();
+    let h = a.alloc(16_385);
+    assert_eq!(a.block_size(h), Some(65_536));
+    let snap = a.snapshot();
+    let b = BinnedAllocator::from_snapshot(&snap).unwrap();
+    assert_eq!(b.block_size(h), Some(65_536));
+    assert!(!b.table().is_default());
+}
+
+#[test]
+fn size_class_of_types() {
+    assert_eq!(SizeClass::of::<u8>().unwrap().size(), 16);
+    assert_eq!(SizeClass::of::<[u8; 17]>().unwrap().size(), 20);
+    assert_eq!(SizeClass::of::<[u64; 3]>().unwrap().size(), 24);
+    assert!(SizeClass::of::<[u8; MAX_CLASS_SIZE + 1]>().is_none());
+}
+
+// === snapshot and restore ===
+
+fn fix_checksum(bytes: &mut [u8]) {
+    let n = bytes.len() - 8;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in &bytes[..n] {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    bytes[n..].copy_from_slice(&h.to_le_bytes());
+}
+
+fn busy_allocator() -> (BinnedAllocator, Vec<BlockHandle>) {
+    let mut a = BinnedAllocator::builder().id(77).build();
+    let mut hs = Vec::new();
+    for i in 0..24 {
+        let size = if i == 5 { 70_000 } else { 1 + i * 37 };
+        let h = a.alloc(size);
+        a.write(h, &vec![i as u8; size]).unwrap();
+        hs.push(h);
+    }
+    hs.push(a.try_alloc_layout(10_000, 8192).unwrap());
+    for &h in hs.iter().step_by(4) {
+        a.free(h);
+    }
+    (a, hs)
+}
+
+#[test]
+fn restore_reproduces_handles_and_contents() {
+    let (mut a, hs) = busy_allocator();
+    let snap = a.snapshot();
+    let mut after = Vec::new();
+    for i in 0..20 {
+        let h = a.alloc(1 + i * 11);
+        a.write(h, &[i as u8]).unwrap();
+        after.push((h, a.get(h).unwrap().to_vec()));
+        if i % 3 == 0 {
+            a.free(h);
+        }
+    }
+    a.restore(&snap).unwrap();
+    for &h in &hs {
+        assert_eq!(a.contains(h), !hs.iter().step_by(4).any(|&f| f == h));
+    }
+    for (i, (h, contents)) in after.iter().enumerate() {
+        let again = a.alloc(1 + i * 11);
+        a.write(again, &[i as u8]).unwrap();
+        assert_eq!(again, *h);
+        assert_eq!(a.get(again).unwrap(), &contents[..]);
+        if i % 3 == 0 {
+            a.free(again);
+        }
+    }
+    assert_eq!(a.snapshot(), {
+        let mut b = BinnedAllocator::from_snapshot(&snap).unwrap();
+        for i in 0..20 {
+            let h = b.alloc(1 + i * 11);
+            b.write(h, &[i as u8]).unwrap();
+            if i % 3 == 0 {
+                b.free(h);
+            }
+        }
+        b.snapshot()
+    });
+}
+
+#[test]
+fn corrupted_snapshots_are_rejected_and_change_nothing() {
+    let (mut a, _) = busy_allocator();
+    let snap = a.snapshot();
+    let before = a.snapshot();
+    assert_eq!(a.restore(&[]), Err(SnapshotError::BadMagic));
+    assert_eq!(
+        a.restore(&snap[..snap.len() - 1]),
+        Err(SnapshotError::Checksum)
+    );
+    let mut v = snap.clone();
+    v[4] = 9;
+    assert_eq!(a.restore(&v), Err(SnapshotError::UnsupportedVersion(9)));
+    let step = if cfg!(miri) { 40_009 } else { 7 };
+    for i in (6..snap.len()).step_by(step) {
+        let mut bad = snap.clone();
+        bad[i] ^= 0x5a;
+        assert!(a.restore(&bad).is_err(), "flip at {i} accepted");
+    }
+    let mut truncated = snap[..snap.len() / 2].to_vec();
+    truncated.extend_from_slice(&[0; 8]);
+    fix_checksum(&mut truncated);
+    assert!(a.restore(&truncated).is_err());
+    assert_eq!(a.snapshot(), before);
+}
+
+#[test]
+fn forged_snapshots_with_valid_checksums_never_break_the_allocator() {
+    let (a, _) = busy_allocator();
+    let snap = a.snapshot();
+    // The handle table starts after the table tag, limit, five counters and the size
+    // histogram (free-form numbers): a 32-byte header and 21 bytes per slot. Forge bytes
+    // there and re-sign them.
+    let start = 6 + 1 + 8 + 5 * 8 + 64 * 8;
+    let end = start + 32 + 25 * 21;
+    let step = if cfg!(miri) { 131 } else { 1 };
+    let (mut accepted, mut tried) = (0, 0);
+    for i in (start..end).step_by(step) {
+        for flip in [0x01u8, 0x80, 0xff] {
+            tried += 1;
+            let mut bad = snap.clone();
+            bad[i] ^= flip;
+            fix_checksum(&mut bad);
+            if let Ok(mut b) = BinnedAllocator::from_snapshot(&bad) {
+                accepted += 1;
+                // Whatever was accepted is a consistent allocator: use it hard.
+                let s = b.stats();
+                assert_eq!(s.live_blocks, s.allocations - s.frees);
+                for bits in 0..64u64 {
+                    for g in [1u64, 3, 5] {
+                        if let Some(h) = Handle::from_bits((g << 32) | bits) {
+                            if let Some(len) = b.len(h) {
+                                assert_eq!(b.get(h).unwrap().len(), len);
+                                b.write(h, &vec![1; len]).unwrap();
+                            }
+                        }
+                    }
+                }
+                for i in 0..10 {
+                    let h = b.alloc(1 + i * 100);
+                    b.write(h, &[3; 1]).unwrap();
+                }
+            }
+        }
+    }
+    // Some forgeries are consistent (the id, a vacant slot's version, free-block bytes);
+    // most must be caught.
+    assert!(
+        accepted * 2 < tried,
+        "accepted {accepted} of {tried} forged snapshots"
+    );
+}
