@@ -2,13 +2,16 @@
 //!
 //! Entities live in a `Pool<Entity>` and refer to each other by `Handle<Entity>`. Each
 //! frame some spawn (recycled through `acquire`), they move, fight through rent guards
-//! (`rentals`) and `get_disjoint_mut`, and the dead are `release`d back to the pool with their
-//! buffers. After a warm-up the loop makes no heap allocation at all, which the counting
-//! allocator below proves.
+//! (`rentals`) and `get_disjoint_mut`, and the dead are `release`d back to the pool with
+//! their buffers. The frame's outgoing network messages (variable-size byte records) live
+//! in a `BinnedAllocator` and are freed once "sent"; at the end a snapshot/restore round
+//! trip shows the allocator reproducing the same handles, as rollback networking needs.
+//! After a warm-up the loop makes no heap allocation at all, which the counting allocator
+//! below proves.
 //!
 //! Run it with `cargo run --release --example game`.
 
-use pool_core::{Handle, Pool, Pooled, RentError};
+use pool_core::{BinnedAllocator, BlockHandle, Handle, Pool, RentError, Reset};
 use typed_pool_tests::CountingAlloc;
 
 #[global_allocator]
@@ -19,6 +22,8 @@ const WARM_UP: u32 = 10;
 const SPAWNS_PER_FRAME: u32 = 24;
 const MAX_LIVE: usize = 2_000;
 const TRAIL: usize = 8;
+const MSG_SPAWN: u8 = 1;
+const MSG_DESPAWN: u8 = 2;
 
 #[derive(Debug, Default)]
 struct Entity {
@@ -30,7 +35,7 @@ struct Entity {
     trail: Vec<(f32, f32)>,
 }
 
-impl Pooled for Entity {
+impl Reset for Entity {
     fn reset(&mut self) {
         self.pos = (0.0, 0.0);
         self.vel = (0.0, 0.0);
@@ -67,6 +72,12 @@ struct Tally {
 
 struct World {
     entities: Pool<Entity>,
+    /// This frame's outgoing messages, as byte records.
+    messages: BinnedAllocator,
+    outbox: Vec<BlockHandle>,
+    /// Everything "sent" so far, folded into one number.
+    wire_checksum: u64,
+    bytes_sent: u64,
     /// Live handles in spawn order; a scratch list reused every frame.
     live: Vec<Handle<Entity>>,
     dead: Vec<Handle<Entity>>,
@@ -87,6 +98,10 @@ impl World {
                     ..Entity::default()
                 })
                 .build(),
+            messages: BinnedAllocator::builder().id(2).build(),
+            outbox: Vec::with_capacity(4 * MAX_LIVE),
+            wire_checksum: 0,
+            bytes_sent: 0,
             live: Vec::with_capacity(MAX_LIVE),
             dead: Vec::with_capacity(MAX_LIVE),
             rng: Rng(0x5eed_1234_abcd_0001),
@@ -99,6 +114,14 @@ impl World {
         let hs: Vec<_> = (0..MAX_LIVE).map(|_| self.entities.acquire()).collect();
         for h in hs {
             self.entities.release(h);
+        }
+        // Likewise message storage: slabs for every message size a frame can produce.
+        let blocks: Vec<_> = (0..=TRAIL)
+            .flat_map(|k| (0..512).map(move |_| 13 + 8 * k))
+            .map(|len| self.messages.alloc(len))
+            .collect();
+        for b in blocks {
+            self.messages.free(b);
         }
     }
 
@@ -121,6 +144,36 @@ impl World {
             e.hp = hp;
             self.live.push(h);
             self.tally.spawned += 1;
+            self.queue_message(MSG_SPAWN, h);
+        }
+    }
+
+    /// Encodes a message about `h` into a block sized for it: kind, handle, hp and the
+    /// entity's trail (so sizes vary from 13 to 77 bytes).
+    fn queue_message(&mut self, kind: u8, h: Handle<Entity>) {
+        let e = &self.entities[h];
+        let len = 1 + 8 + 4 + e.trail.len() * 8;
+        let block = self.messages.alloc(len);
+        let buf = self.messages.get_mut(block).expect("just allocated");
+        buf[0] = kind;
+        buf[1..9].copy_from_slice(&h.to_bits().to_le_bytes());
+        buf[9..13].copy_from_slice(&e.hp.to_le_bytes());
+        for (chunk, &(x, y)) in buf[13..].chunks_exact_mut(8).zip(&e.trail) {
+            chunk[..4].copy_from_slice(&x.to_le_bytes());
+            chunk[4..].copy_from_slice(&y.to_le_bytes());
+        }
+        self.outbox.push(block);
+    }
+
+    /// "Sends" the frame's messages (folds their bytes into a checksum) and frees them.
+    fn flush_messages(&mut self) {
+        for block in self.outbox.drain(..) {
+            let bytes = self.messages.get(block).expect("queued this frame");
+            self.bytes_sent += bytes.len() as u64;
+            for &b in bytes {
+                self.wire_checksum = (self.wire_checksum ^ b as u64).wrapping_mul(0x100_0000_01b3);
+            }
+            self.messages.free(block);
         }
     }
 
@@ -189,11 +242,45 @@ impl World {
             }
             alive
         });
-        for h in self.dead.drain(..) {
+        for i in 0..self.dead.len() {
+            let h = self.dead[i];
+            self.queue_message(MSG_DESPAWN, h);
             self.entities.release(h);
             self.tally.despawned += 1;
         }
+        self.dead.clear();
     }
+}
+
+/// Rollback networking in miniature: snapshot the message allocator, queue a burst,
+/// restore, queue the same burst again, and check that the handles and bytes match.
+fn rollback_round_trip(world: &mut World) -> String {
+    let snapshot = world.messages.snapshot();
+    let burst: Vec<Handle<Entity>> = world.live.iter().take(16).copied().collect();
+    let run = |world: &mut World| -> Vec<(u64, Vec<u8>)> {
+        for &h in &burst {
+            world.queue_message(MSG_SPAWN, h);
+        }
+        let sent = world
+            .outbox
+            .iter()
+            .map(|&b| (b.to_bits(), world.messages.get(b).unwrap().to_vec()))
+            .collect();
+        world.outbox.clear();
+        sent
+    };
+    let first = run(world);
+    world.messages.restore(&snapshot).expect("own snapshot");
+    let second = run(world);
+    assert_eq!(
+        first, second,
+        "a restore must reproduce the same handles and bytes"
+    );
+    format!(
+        "{} bytes; {} messages replayed with identical handles and bytes",
+        snapshot.len(),
+        second.len()
+    )
 }
 
 fn main() {
@@ -205,6 +292,7 @@ fn main() {
         world.spawn();
         world.update();
         world.despawn();
+        world.flush_messages();
         if frame >= WARM_UP {
             steady_allocations += ALLOC.allocations() - before;
         }
@@ -236,6 +324,24 @@ fn main() {
         100.0 * s.acquire_hits as f64 / (s.acquire_hits + s.acquire_misses).max(1) as f64
     );
     println!("  checksum           {checksum:016x}");
+    let m = world.messages.stats();
+    println!(
+        "  messages           {} sent, {} bytes, wire checksum {:016x}",
+        m.allocations, world.bytes_sent, world.wire_checksum
+    );
+    let bins: Vec<String> = (0..world.messages.table().len())
+        .filter_map(|c| world.messages.bin_stats(c))
+        .filter(|b| b.high_water > 0)
+        .map(|b| format!("{}B:{}", b.class_size, b.high_water))
+        .collect();
+    println!(
+        "  message allocator  {} KiB storage, {} live, {} rejected frees; peak per bin {}",
+        m.storage_bytes / 1024,
+        m.live_blocks,
+        m.rejected_frees,
+        bins.join(" ")
+    );
+    println!("  snapshot/restore   {}", rollback_round_trip(&mut world));
     println!(
         "  heap allocations after frame {WARM_UP}: {steady_allocations}{}",
         if steady_allocations == 0 {

@@ -1,7 +1,7 @@
 //! A pool of packets recycled through `acquire` / `release` makes no heap allocation
 //! once warm.
 
-use pool_core::{Pool, Pooled};
+use pool_core::{Pool, Reset};
 use typed_pool_tests::CountingAlloc;
 
 #[global_allocator]
@@ -13,7 +13,7 @@ struct Packet {
     seq: u32,
 }
 
-impl Pooled for Packet {
+impl Reset for Packet {
     fn reset(&mut self) {
         self.payload.clear();
         self.seq = 0;
@@ -42,12 +42,12 @@ fn recycling_reaches_zero_allocations() {
     for _ in 0..3 {
         frame(&mut pool, &mut live, 200);
     }
-    let before = ALLOC.allocations();
+    let before = ALLOC.thread_allocations();
     for _ in 0..50 {
         frame(&mut pool, &mut live, 200);
     }
     assert_eq!(
-        ALLOC.allocations() - before,
+        ALLOC.thread_allocations() - before,
         0,
         "steady state must not allocate"
     );

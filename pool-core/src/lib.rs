@@ -23,7 +23,7 @@
 //!
 //! - [`Pool<T>`]: many values of one type that come and go, named by [`Handle<T>`]. O(1)
 //!   insert, get and remove; [`acquire`](Pool::acquire) / [`release`](Pool::release)
-//!   recycle whole objects (and their allocations) through the [`Pooled`] trait; rent
+//!   recycle whole objects (and their allocations) through the [`Reset`] trait; rent
 //!   guards ([`Pool::rent`], and [`Rentals`] for many exclusive rents at once) give
 //!   run-time-checked access.
 //! - [`BinnedAllocator`]: byte records of many sizes (messages, snapshots, serialized
@@ -39,15 +39,15 @@
 //!
 //! # Feature flags
 //!
-//! - `std` (default): implements `std::error::Error` for the error types and [`Pooled`]
-//!   for `HashMap` and `HashSet`. Without it the crate is `#![no_std]` and needs only
+//! - `std` (default): implements `std::error::Error` for the error types and [`Reset`]
+//!   for `HashMap` and `HashSet`, and the type [`registry`]. Without it the crate is `#![no_std]` and needs only
 //!   `alloc`.
 //!
 //! # Safety and correctness
 //!
 //! Every module that uses `unsafe` states its invariants at the top, and every `unsafe`
 //! block names the facts that make it sound. User code (`Drop`, `Clone`, closures,
-//! [`Pooled::reset`]) may panic: bookkeeping is updated before it runs, so after a panic
+//! [`Reset::reset`]) may panic: bookkeeping is updated before it runs, so after a panic
 //! every store is consistent and every value is dropped exactly once or leaked, never
 //! twice. The test suite runs under Miri with strict provenance and symbolic alignment
 //! checks, and model-based property tests compare each store against a `HashMap`.
@@ -63,6 +63,8 @@ pub mod error;
 pub mod handle;
 pub mod pool;
 pub mod pooled;
+#[cfg(feature = "std")]
+pub mod registry;
 pub mod size_class;
 
 #[doc(inline)]
@@ -76,7 +78,19 @@ pub use crate::handle::Handle;
 #[doc(inline)]
 pub use crate::pool::{Pool, PoolBuilder, PoolStats, Rent, RentMut, Rentals};
 #[doc(inline)]
-pub use crate::pooled::Pooled;
+pub use crate::pooled::{Pooled, Reset};
+
+/// Derives [`Pooled`] and [`Reset`] for a struct or enum, and per-type handle and guard
+/// names; see the crate docs' "Deriving Pooled" section.
+#[cfg(feature = "derive")]
+pub use pool_derive::Pooled;
+
+/// Implementation details of `#[derive(Pooled)]`. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use core::default::Default;
+    pub use core::option::Option;
+}
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../../README.md")]

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{check_consistent, expect_panic, Counted, DropCounter};
-use pool_core::{Pool, Pooled};
+use pool_core::{Pool, Reset};
 
 fn pool_with_panicker(counter: &DropCounter, at: u64) -> Pool<Counted> {
     let mut pool = Pool::new();
@@ -139,7 +139,7 @@ fn clone_panics_midway() {
 fn reset_panics_during_release() {
     #[derive(Default)]
     struct Bad(bool);
-    impl Pooled for Bad {
+    impl Reset for Bad {
         fn reset(&mut self) {
             assert!(!self.0, "reset fails");
         }

@@ -2,7 +2,21 @@
 //! global allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+thread_local! {
+    /// Allocations made by the current thread (const-initialised: touching it never
+    /// allocates, so the allocator itself may use it).
+    static THREAD_ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count(a: &AtomicUsize) {
+    a.fetch_add(1, Ordering::SeqCst);
+    // `try_with`: during thread teardown the slot may be gone; such allocations are not
+    // counted for the thread.
+    let _ = THREAD_ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
 
 /// A global allocator that counts allocations, for tests of "no allocation in steady
 /// state". Install it with `#[global_allocator]` in one test binary.
@@ -19,9 +33,15 @@ impl CountingAlloc {
         }
     }
 
-    /// Allocations (including reallocations) made so far.
+    /// Allocations (including reallocations) made so far, by every thread.
     pub fn allocations(&self) -> usize {
         self.allocations.load(Ordering::SeqCst)
+    }
+
+    /// Allocations (including reallocations) made so far by the calling thread; tests
+    /// running in parallel threads do not disturb it.
+    pub fn thread_allocations(&self) -> usize {
+        THREAD_ALLOCATIONS.with(Cell::get)
     }
 }
 
@@ -35,13 +55,13 @@ impl Default for CountingAlloc {
 // `System`'s guarantees carry over; counting touches only an atomic.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.allocations.fetch_add(1, Ordering::SeqCst);
+        count(&self.allocations);
         // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        self.allocations.fetch_add(1, Ordering::SeqCst);
+        count(&self.allocations);
         // SAFETY: forwarded unchanged.
         unsafe { System.alloc_zeroed(layout) }
     }
@@ -52,7 +72,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        self.allocations.fetch_add(1, Ordering::SeqCst);
+        count(&self.allocations);
         // SAFETY: forwarded unchanged; `ptr` came from `System` through this allocator.
         unsafe { System.realloc(ptr, layout, new_size) }
     }

@@ -127,6 +127,7 @@ impl<T> PoolBuilder<T> {
             spares: Vec::new(),
             factory: self.factory,
             counters: Counters::default(),
+            link: Default::default(),
         };
         if self.bounded {
             pool.limit = self.capacity.min(MAX_SLOTS);

@@ -18,7 +18,7 @@
 //    `slots[index].version == handle.version(key)`. Handle versions are always odd, so a
 //    match means the slot is occupied.
 //
-// User code (`Drop`, `Clone`, closures, `Pooled::reset`, factories) runs only where these
+// User code (`Drop`, `Clone`, closures, `Reset::reset`, factories) runs only where these
 // hold: bookkeeping is updated before a value is dropped, and closures run before a slot
 // is claimed.
 
@@ -41,6 +41,24 @@ use self::occupancy::Occupancy;
 use self::slot::{Slot, NONE};
 use crate::error::{InsertError, PoolError};
 use crate::handle::Handle;
+#[cfg(feature = "std")]
+use crate::registry::Link;
+
+/// Without `std` there is no registry: a link to nothing.
+#[cfg(not(feature = "std"))]
+#[derive(Debug, Default)]
+struct Link;
+
+#[cfg(not(feature = "std"))]
+impl Link {
+    #[inline(always)]
+    fn publish_len(&self, _: usize) {}
+    #[inline(always)]
+    fn publish_high_water(&self, _: usize) {}
+    fn fork(&self, _: usize, _: usize) -> Link {
+        Link
+    }
+}
 
 /// Most slots a pool can have: indices are `u32`, and `u32::MAX` ends the free list.
 const MAX_SLOTS: usize = u32::MAX as usize;
@@ -94,6 +112,8 @@ pub struct Pool<T> {
     spares: Vec<T>,
     factory: Option<fn() -> T>,
     counters: Counters,
+    /// The pool's entry in the type registry (pools made by `for_type` only).
+    link: Link,
 }
 
 /// The pool's counters. `len` is derived (`inserts - removes`), so each insert and each
@@ -156,6 +176,36 @@ fn insert_panic(e: PoolError) -> ! {
 }
 
 // === impl Pool: construction ===
+
+impl<T: crate::Pooled> Pool<T> {
+    /// A pool built the way `T`'s [`Pooled`](crate::Pooled) impl says (capacity, bound,
+    /// factory), registered in the type [`registry`](crate::registry) (with `std`).
+    ///
+    /// # Panics
+    ///
+    /// As [`with_capacity`](Pool::with_capacity).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::Pool::<String>::for_type();
+    /// assert!(pool.is_empty());
+    /// ```
+    #[track_caller]
+    pub fn for_type() -> Self {
+        let mut builder = Pool::builder().capacity(T::CAPACITY).bounded(T::BOUNDED);
+        if let Some(factory) = T::factory() {
+            builder = builder.factory(factory);
+        }
+        #[allow(unused_mut)] // only mutated with `std`
+        let mut pool = builder.build();
+        #[cfg(feature = "std")]
+        {
+            pool.link = Link::register::<T>();
+        }
+        pool
+    }
+}
 
 impl<T> Pool<T> {
     /// An empty, growing pool. Allocates nothing until the first insert.
@@ -403,6 +453,7 @@ impl<T> Pool<T> {
             let i = head as usize;
             debug_assert!(i < self.slots.len() && !self.slots[i].is_occupied());
             self.counters.inserts += 1;
+            self.link.publish_len(self.len());
             // SAFETY: `i < slots.len()`, and every slot index is covered (occupancy
             // invariant).
             unsafe { self.occupancy.set(i) };
@@ -561,6 +612,8 @@ impl<T> Pool<T> {
             // The free list was empty, so every usable slot is now occupied: only here can
             // `len` pass its old maximum (invariant 2).
             self.counters.high_water = self.counters.high_water.max(self.len() as u32 + 1);
+            self.link
+                .publish_high_water(self.counters.high_water as usize);
             1
         } else {
             debug_assert_eq!(index, self.free_head);
@@ -574,6 +627,7 @@ impl<T> Pool<T> {
         // invariant; a new slot was covered just above).
         unsafe { self.occupancy.set(i) };
         self.counters.inserts += 1;
+        self.link.publish_len(self.len());
         Handle::encode(index, version, self.key)
     }
 
@@ -723,6 +777,7 @@ impl<T> Pool<T> {
         // Header counters first, then the stores whose addresses depend on `i`: this order
         // keeps the CPU from stalling header loads behind them in remove/insert churn.
         self.counters.removes += 1;
+        self.link.publish_len(self.len());
         // SAFETY: `i < slots.len()`, and every slot index is covered (occupancy invariant).
         unsafe { self.occupancy.clear(i) };
         // SAFETY: `i` is in bounds (caller).

@@ -3,10 +3,10 @@
 
 use super::{insert_panic, Pool};
 use crate::error::PoolError;
-use crate::{Handle, Pooled};
+use crate::{Handle, Reset};
 
 impl<T> Pool<T> {
-    /// Takes the value `h` names out of use, resets it with [`Pooled::reset`] and keeps it
+    /// Takes the value `h` names out of use, resets it with [`Reset::reset`] and keeps it
     /// as a spare for [`acquire`](Pool::acquire). Returns `false` if `h` is not live.
     ///
     /// The handle is invalid from now on. If `reset` panics, the value is dropped and the
@@ -24,7 +24,7 @@ impl<T> Pool<T> {
     /// ```
     pub fn release(&mut self, h: Handle<T>) -> bool
     where
-        T: Pooled,
+        T: Reset,
     {
         let Some(mut value) = self.remove(h) else {
             return false;

@@ -50,6 +50,9 @@ impl<T: Clone> Clone for Pool<T> {
             spares: self.spares.clone(),
             factory: self.factory,
             counters: self.counters,
+            link: self
+                .link
+                .fork(self.len(), self.counters.high_water as usize),
         }
     }
 }

@@ -74,7 +74,7 @@ impl Drop for Counted {
     }
 }
 
-impl pool_core::Pooled for Counted {
+impl pool_core::Reset for Counted {
     fn reset(&mut self) {
         self.id = 0;
     }

@@ -1,0 +1,174 @@
+//! `BinnedAllocator` against the system allocator and mimalloc (called directly through
+//! `GlobalAlloc`), same run, same size sequences: churn with 10k live blocks, alloc-free
+//! pairs, a batch of 1000 freed in FIFO order, and the size-class lookup alone.
+
+// criterion_group! generates an undocumented function.
+#![allow(missing_docs)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use mimalloc::MiMalloc;
+use pool_core::size_class::SizeClass;
+use pool_core::{BinnedAllocator, BlockHandle};
+
+/// A realistic mix: mostly small records, a tail up to 64 KiB.
+fn sizes(n: usize, seed: u64) -> Vec<usize> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            match x % 100 {
+                0..=69 => 8 + (x >> 8) as usize % 120,         // 70%: 8..128 B
+                70..=94 => 128 + (x >> 8) as usize % 1_920,    // 25%: 128 B..2 KiB
+                95..=98 => 2_048 + (x >> 8) as usize % 14_336, // 4%: 2..16 KiB
+                _ => 16_384 + (x >> 8) as usize % 49_152,      // 1%: 16..64 KiB
+            }
+        })
+        .collect()
+}
+
+/// The operations every contender implements.
+trait Contender {
+    type Block: Copy;
+    fn alloc(&mut self, size: usize) -> Self::Block;
+    fn free(&mut self, b: Self::Block);
+}
+
+struct Binned(BinnedAllocator);
+
+impl Contender for Binned {
+    type Block = BlockHandle;
+    #[inline(always)]
+    fn alloc(&mut self, size: usize) -> BlockHandle {
+        self.0.alloc(size)
+    }
+    #[inline(always)]
+    fn free(&mut self, b: BlockHandle) {
+        self.0.free(b);
+    }
+}
+
+/// A `GlobalAlloc` called directly; the block remembers its layout, as a caller must.
+struct Direct<A: GlobalAlloc>(A);
+
+impl<A: GlobalAlloc> Contender for Direct<A> {
+    type Block = (*mut u8, Layout);
+    #[inline(always)]
+    fn alloc(&mut self, size: usize) -> (*mut u8, Layout) {
+        let layout = Layout::from_size_align(size, 1).unwrap();
+        // SAFETY: `size > 0` for every size in the mix.
+        let p = unsafe { self.0.alloc(layout) };
+        assert!(!p.is_null());
+        (p, layout)
+    }
+    #[inline(always)]
+    fn free(&mut self, (p, layout): (*mut u8, Layout)) {
+        // SAFETY: `p` came from `self.0.alloc(layout)` and is freed once.
+        unsafe { self.0.dealloc(p, layout) }
+    }
+}
+
+const LIVE: usize = 10_000;
+const OPS: usize = 10_000;
+
+fn churn<C: Contender>(c: &mut Criterion, name: &str, mut make: impl FnMut() -> C) {
+    let mut g = c.benchmark_group("churn_10k_live");
+    g.throughput(Throughput::Elements(OPS as u64));
+    g.bench_function(name, |b| {
+        let mut a = make();
+        let warm = sizes(LIVE, 1);
+        let mut live: Vec<C::Block> = warm.iter().map(|&s| a.alloc(s)).collect();
+        let next = sizes(OPS, 2);
+        let picks = sizes(OPS, 3);
+        b.iter(|| {
+            for (&size, &pick) in next.iter().zip(&picks) {
+                let i = (pick * 7919) % LIVE;
+                a.free(black_box(live[i]));
+                live[i] = a.alloc(black_box(size));
+            }
+        });
+        for blk in live {
+            a.free(blk);
+        }
+    });
+    g.finish();
+}
+
+fn pairs<C: Contender>(c: &mut Criterion, name: &str, mut make: impl FnMut() -> C) {
+    let mut g = c.benchmark_group("alloc_free_pairs");
+    g.throughput(Throughput::Elements(OPS as u64));
+    g.bench_function(name, |b| {
+        let mut a = make();
+        let s = sizes(OPS, 4);
+        b.iter(|| {
+            for &size in &s {
+                let blk = a.alloc(black_box(size));
+                a.free(black_box(blk));
+            }
+        });
+    });
+    g.finish();
+}
+
+fn batch_fifo<C: Contender>(c: &mut Criterion, name: &str, mut make: impl FnMut() -> C) {
+    let mut g = c.benchmark_group("batch_1000_fifo");
+    g.throughput(Throughput::Elements(1000));
+    g.bench_function(name, |b| {
+        let mut a = make();
+        let s = sizes(1000, 5);
+        let mut batch = Vec::with_capacity(1000);
+        b.iter(|| {
+            for &size in &s {
+                batch.push(a.alloc(black_box(size)));
+            }
+            for blk in batch.drain(..) {
+                a.free(black_box(blk));
+            }
+        });
+    });
+    g.finish();
+}
+
+fn lookup(c: &mut Criterion) {
+    let mut g = c.benchmark_group("size_class_lookup");
+    let s = sizes(1000, 6);
+    g.throughput(Throughput::Elements(s.len() as u64));
+    g.bench_function("binned", |b| {
+        b.iter(|| {
+            let mut acc = 0usize;
+            for &size in &s {
+                acc += SizeClass::for_layout(black_box(size), 8).map_or(0, SizeClass::index);
+            }
+            black_box(acc)
+        })
+    });
+    g.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    churn(c, "binned", || Binned(BinnedAllocator::new()));
+    churn(c, "system", || Direct(System));
+    churn(c, "mimalloc", || Direct(MiMalloc));
+    pairs(c, "binned", || Binned(BinnedAllocator::new()));
+    pairs(c, "system", || Direct(System));
+    pairs(c, "mimalloc", || Direct(MiMalloc));
+    batch_fifo(c, "binned", || Binned(BinnedAllocator::new()));
+    batch_fifo(c, "system", || Direct(System));
+    batch_fifo(c, "mimalloc", || Direct(MiMalloc));
+    lookup(c);
+}
+
+criterion_group! {
+    name = binned;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = benches
+}
+criterion_main!(binned);

@@ -1,0 +1,9 @@
+use pool_core::Pooled;
+
+#[derive(Pooled)]
+enum Shape {
+    Empty,
+    Circle { radius: f32 },
+}
+
+fn main() {}
