@@ -147,6 +147,16 @@ fn lookup(c: &mut Criterion) {
             black_box(acc)
         })
     });
+    // The same loop without the lookup: what `black_box` and the loop cost by themselves.
+    g.bench_function("loop_only", |b| {
+        b.iter(|| {
+            let mut acc = 0usize;
+            for &size in &s {
+                acc += black_box(size) >> 3;
+            }
+            black_box(acc)
+        })
+    });
     g.finish();
 }
 

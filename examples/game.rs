@@ -11,7 +11,7 @@
 //!
 //! Run it with `cargo run --release --example game`.
 
-use pool_core::{BinnedAllocator, BlockHandle, Handle, Pool, RentError, Reset};
+use pool_core::{registry, BinnedAllocator, BlockHandle, Pool, Pooled, RentError};
 use typed_pool_tests::CountingAlloc;
 
 #[global_allocator]
@@ -25,24 +25,48 @@ const TRAIL: usize = 8;
 const MSG_SPAWN: u8 = 1;
 const MSG_DESPAWN: u8 = 2;
 
-#[derive(Debug, Default)]
+/// A game entity. The derive resets every field in place (the trail keeps its buffer),
+/// declares `EntityHandle`, and makes `Pool::for_type` build a 2000-slot pool whose new
+/// values come from `new_entity`.
+#[derive(Debug, Default, Pooled)]
+#[pooled(capacity = 2000, factory = new_entity)]
 struct Entity {
     pos: (f32, f32),
     vel: (f32, f32),
     hp: i32,
-    target: Option<Handle<Entity>>,
+    target: Option<EntityHandle>,
     /// Recent positions; its buffer is kept when the entity is recycled.
     trail: Vec<(f32, f32)>,
+    /// Who we are, for log lines; kept across recycling on purpose.
+    #[pooled(skip)]
+    serial: u32,
 }
 
-impl Reset for Entity {
-    fn reset(&mut self) {
-        self.pos = (0.0, 0.0);
-        self.vel = (0.0, 0.0);
-        self.hp = 0;
-        self.target = None;
-        self.trail.clear();
+fn new_entity() -> Entity {
+    Entity {
+        trail: Vec::with_capacity(TRAIL),
+        ..Entity::default()
     }
+}
+
+/// A shot fired on a hit; lives for a few frames.
+#[derive(Debug, Default, Pooled)]
+#[pooled(capacity = 1024)]
+struct Projectile {
+    pos: (f32, f32),
+    vel: (f32, f32),
+    ttl: u16,
+    owner: Option<EntityHandle>,
+}
+
+/// An outgoing network message: what it is about, and its body bytes in the binned
+/// allocator.
+#[derive(Debug, Default, Pooled)]
+#[pooled(capacity = 4096, handle = EnvelopeId)]
+struct Envelope {
+    kind: u8,
+    subject: Option<EntityHandle>,
+    body: Option<BlockHandle>,
 }
 
 /// Deterministic xorshift: the same run every time.
@@ -68,19 +92,23 @@ struct Tally {
     hits: u64,
     retargets: u64,
     busy_rents: u64,
+    shots: u64,
 }
 
 struct World {
     entities: Pool<Entity>,
-    /// This frame's outgoing messages, as byte records.
+    projectiles: Pool<Projectile>,
+    live_shots: Vec<ProjectileHandle>,
+    /// This frame's outgoing messages: envelopes in a pool, bodies as byte records.
+    envelopes: Pool<Envelope>,
     messages: BinnedAllocator,
-    outbox: Vec<BlockHandle>,
+    outbox: Vec<EnvelopeId>,
     /// Everything "sent" so far, folded into one number.
     wire_checksum: u64,
     bytes_sent: u64,
     /// Live handles in spawn order; a scratch list reused every frame.
-    live: Vec<Handle<Entity>>,
-    dead: Vec<Handle<Entity>>,
+    live: Vec<EntityHandle>,
+    dead: Vec<EntityHandle>,
     rng: Rng,
     tally: Tally,
 }
@@ -88,16 +116,12 @@ struct World {
 impl World {
     fn new() -> Self {
         World {
-            // A fixed id makes the handles themselves identical run after run; the
-            // factory builds entities whose trail buffer never needs to grow.
-            entities: Pool::builder()
-                .id(1)
-                .capacity(MAX_LIVE)
-                .factory(|| Entity {
-                    trail: Vec::with_capacity(TRAIL),
-                    ..Entity::default()
-                })
-                .build(),
+            // Built as the derives say, and registered. Pool ids come from a process-wide
+            // counter, so the same program gets the same handles run after run.
+            entities: Pool::for_type(),
+            projectiles: Pool::for_type(),
+            live_shots: Vec::with_capacity(1024),
+            envelopes: Pool::for_type(),
             messages: BinnedAllocator::builder().id(2).build(),
             outbox: Vec::with_capacity(4 * MAX_LIVE),
             wire_checksum: 0,
@@ -114,6 +138,14 @@ impl World {
         let hs: Vec<_> = (0..MAX_LIVE).map(|_| self.entities.acquire()).collect();
         for h in hs {
             self.entities.release(h);
+        }
+        let shots: Vec<_> = (0..1024).map(|_| self.projectiles.acquire()).collect();
+        for h in shots {
+            self.projectiles.release(h);
+        }
+        let envelopes: Vec<_> = (0..4096).map(|_| self.envelopes.acquire()).collect();
+        for h in envelopes {
+            self.envelopes.release(h);
         }
         // Likewise message storage: slabs for every message size a frame can produce.
         let blocks: Vec<_> = (0..=TRAIL)
@@ -142,6 +174,7 @@ impl World {
             e.pos = (x, y);
             e.vel = (vx, vy);
             e.hp = hp;
+            e.serial = e.serial.wrapping_add(1);
             self.live.push(h);
             self.tally.spawned += 1;
             self.queue_message(MSG_SPAWN, h);
@@ -150,7 +183,7 @@ impl World {
 
     /// Encodes a message about `h` into a block sized for it: kind, handle, hp and the
     /// entity's trail (so sizes vary from 13 to 77 bytes).
-    fn queue_message(&mut self, kind: u8, h: Handle<Entity>) {
+    fn queue_message(&mut self, kind: u8, h: EntityHandle) {
         let e = &self.entities[h];
         let len = 1 + 8 + 4 + e.trail.len() * 8;
         let block = self.messages.alloc(len);
@@ -162,22 +195,31 @@ impl World {
             chunk[..4].copy_from_slice(&x.to_le_bytes());
             chunk[4..].copy_from_slice(&y.to_le_bytes());
         }
-        self.outbox.push(block);
+        let envelope = self.envelopes.acquire();
+        let env = &mut self.envelopes[envelope];
+        env.kind = kind;
+        env.subject = Some(h);
+        env.body = Some(block);
+        self.outbox.push(envelope);
     }
 
     /// "Sends" the frame's messages (folds their bytes into a checksum) and frees them.
     fn flush_messages(&mut self) {
-        for block in self.outbox.drain(..) {
+        for envelope in self.outbox.drain(..) {
+            let block = self.envelopes[envelope]
+                .body
+                .expect("every envelope has a body");
             let bytes = self.messages.get(block).expect("queued this frame");
             self.bytes_sent += bytes.len() as u64;
             for &b in bytes {
                 self.wire_checksum = (self.wire_checksum ^ b as u64).wrapping_mul(0x100_0000_01b3);
             }
             self.messages.free(block);
+            self.envelopes.release(envelope);
         }
     }
 
-    fn pick_target(&mut self, me: Handle<Entity>) -> Option<Handle<Entity>> {
+    fn pick_target(&mut self, me: EntityHandle) -> Option<EntityHandle> {
         let t = self.live[(self.rng.next() % self.live.len() as u64) as usize];
         (t != me).then_some(t)
     }
@@ -212,6 +254,18 @@ impl World {
                 victim.hp -= 1 + (attacker.hp % 3);
                 attacker.hp += 1;
                 self.tally.hits += 1;
+                // Every 16th hit fires a visible shot.
+                if self.tally.hits % 16 == 0 && self.live_shots.len() < 1024 {
+                    let (pos, vel) = (attacker.pos, (victim.pos.0 - attacker.pos.0) / 8.0);
+                    let shot = self.projectiles.acquire();
+                    let p = &mut self.projectiles[shot];
+                    p.pos = pos;
+                    p.vel = (vel, vel);
+                    p.ttl = 8;
+                    p.owner = Some(me);
+                    self.live_shots.push(shot);
+                    self.tally.shots += 1;
+                }
             }
         }
         // Rent guards: a "healer" pass with two exclusive rents alive at once; asking
@@ -230,6 +284,22 @@ impl World {
                 self.tally.busy_rents += 1;
             }
         }
+    }
+
+    /// Moves shots and releases the expired ones (and those whose owner is gone).
+    fn update_shots(&mut self) {
+        let (shots, entities) = (&mut self.projectiles, &self.entities);
+        self.live_shots.retain(|&h| {
+            let p = &mut shots[h];
+            p.pos.0 += p.vel.0;
+            p.pos.1 += p.vel.1;
+            p.ttl -= 1;
+            let keep = p.ttl > 0 && p.owner.is_some_and(|o| entities.contains(o));
+            if !keep {
+                shots.release(h);
+            }
+            keep
+        });
     }
 
     fn despawn(&mut self) {
@@ -256,17 +326,16 @@ impl World {
 /// restore, queue the same burst again, and check that the handles and bytes match.
 fn rollback_round_trip(world: &mut World) -> String {
     let snapshot = world.messages.snapshot();
-    let burst: Vec<Handle<Entity>> = world.live.iter().take(16).copied().collect();
+    let burst: Vec<EntityHandle> = world.live.iter().take(16).copied().collect();
     let run = |world: &mut World| -> Vec<(u64, Vec<u8>)> {
+        let mut sent = Vec::new();
         for &h in &burst {
             world.queue_message(MSG_SPAWN, h);
+            let envelope = world.outbox.pop().expect("just queued");
+            let body = world.envelopes[envelope].body.expect("has a body");
+            sent.push((body.to_bits(), world.messages.get(body).unwrap().to_vec()));
+            world.envelopes.release(envelope);
         }
-        let sent = world
-            .outbox
-            .iter()
-            .map(|&b| (b.to_bits(), world.messages.get(b).unwrap().to_vec()))
-            .collect();
-        world.outbox.clear();
         sent
     };
     let first = run(world);
@@ -283,6 +352,28 @@ fn rollback_round_trip(world: &mut World) -> String {
     )
 }
 
+/// The type registry as a table: every type pools were made for.
+fn print_registry() {
+    println!("  registry:");
+    println!(
+        "    {:<12} {:>5} {:>5} {:>6} {:>5} {:>6} {:>10}",
+        "type", "size", "align", "class", "pools", "live", "high water"
+    );
+    for t in registry::types() {
+        println!(
+            "    {:<12} {:>5} {:>5} {:>6} {:>5} {:>6} {:>10}",
+            t.name,
+            t.size,
+            t.align,
+            t.size_class
+                .map_or(String::from("-"), |c| c.size().to_string()),
+            t.live_pools,
+            t.live_values,
+            t.high_water
+        );
+    }
+}
+
 fn main() {
     let mut world = World::new();
     world.prewarm();
@@ -291,6 +382,7 @@ fn main() {
         let before = ALLOC.allocations();
         world.spawn();
         world.update();
+        world.update_shots();
         world.despawn();
         world.flush_messages();
         if frame >= WARM_UP {
@@ -342,6 +434,12 @@ fn main() {
         bins.join(" ")
     );
     println!("  snapshot/restore   {}", rollback_round_trip(&mut world));
+    println!(
+        "  projectiles        {} in flight, {} fired",
+        world.live_shots.len(),
+        world.tally.shots
+    );
+    print_registry();
     println!(
         "  heap allocations after frame {WARM_UP}: {steady_allocations}{}",
         if steady_allocations == 0 {

@@ -30,6 +30,27 @@
 //!   components) in [size-class](size_class) bins behind [`BlockHandle`]s; deterministic
 //!   LIFO reuse, `bytemuck` views, and snapshot/restore for rollback networking.
 //!
+//! # Deriving `Pooled`
+//!
+//! With the `derive` feature, `#[derive(Pooled)]` on a struct or enum implements [`Reset`]
+//! and [`Pooled`] and declares `{Type}Handle`, `{Type}Rent<'a>` and `{Type}RentMut<'a>`
+//! aliases with the type's visibility. Structs reset field by field; enums reset to
+//! `Default::default()`; unions are rejected.
+//!
+//! | attribute | on | effect |
+//! |---|---|---|
+//! | `#[pooled(reset = default)]` | field | assign `Default::default()` |
+//! | `#[pooled(reset = path::to::fn)]` | field | call `fn(&mut field)` |
+//! | `#[pooled(skip)]` | field | leave the field as it is |
+//! | `#[pooled(capacity = N)]` | type | [`Pool::for_type`] allocates `N` slots |
+//! | `#[pooled(bounded)]` | type | [`Pool::for_type`] builds a pool bounded to `N` |
+//! | `#[pooled(factory = path)]` | type | `path()` builds new values for `acquire` |
+//! | `#[pooled(handle = Name)]`, `rent = ..`, `rent_mut = ..` | type | rename the aliases |
+//! | `#[pooled(crate = "path")]` | type | reach pool-core through a re-export |
+//!
+//! A field without an attribute must implement [`Reset`]; if it does not, the error points
+//! at the field and says which attribute to write.
+//!
 //! # Handles
 //!
 //! A [`Handle<T>`] is 8 bytes (`Option<Handle<T>>` too): a `u32` index and an odd `u32`
@@ -92,7 +113,7 @@ pub mod __private {
     pub use core::option::Option;
 }
 
-/// The README's examples, compiled and run as doctests.
+/// The README's examples, compiled and run as doctests (they use the derive).
 #[doc = include_str!("../../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "derive"))]
 pub struct ReadmeDoctests;

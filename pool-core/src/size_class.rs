@@ -164,17 +164,19 @@ impl SizeClass {
 }
 
 /// Index of the smallest default class holding `size` bytes (`size <= MAX_CLASS_SIZE`).
+///
+/// With `s = max(size, 16) - 1`, `k = floor(log2 s)` and `m = s >> (k - 2)` (the top three
+/// bits of `s`, so `4 <= m < 8`), the class is `4k + m - 19`: branch-free, and `size <= 16`
+/// lands on class 0.
 #[inline(always)]
 const fn class_index(size: usize) -> usize {
-    if size <= MIN_CLASS_SIZE {
-        return 0;
-    }
-    // `size - 1 >= 16`, so `k >= 4`: the class lies in `(2^k, 2^(k+1)]`.
-    let k = (usize::BITS - 1 - (size - 1).leading_zeros()) as usize;
-    let step_shift = k - 2;
-    // j in 1..=4: how many quarter steps above 2^k.
-    let j = ((size - (1 << k)) + (1 << step_shift) - 1) >> step_shift;
-    1 + (k - 4) * 4 + (j - 1)
+    let s = if size > MIN_CLASS_SIZE {
+        size
+    } else {
+        MIN_CLASS_SIZE
+    } - 1;
+    let k = (usize::BITS - 1 - s.leading_zeros()) as usize;
+    4 * k + (s >> (k - 2)) - 19
 }
 
 /// Block size of default class `index` (`index < CLASS_COUNT`).
