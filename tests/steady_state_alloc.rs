@@ -27,7 +27,7 @@ fn frame(pool: &mut Pool<Packet>, live: &mut Vec<pool_core::Handle<Packet>>, n: 
         assert!(p.payload.is_empty() && p.seq == 0, "spares come back reset");
         p.seq = i;
         p.payload
-            .extend(std::iter::repeat(i as u8).take(64 + (i as usize % 7) * 100));
+            .extend(std::iter::repeat_n(i as u8, 64 + (i as usize % 7) * 100));
         live.push(h);
     }
     for h in live.drain(..) {

@@ -26,6 +26,9 @@
 //!   recycle whole objects (and their allocations) through the [`Reset`] trait; rent
 //!   guards ([`Pool::rent`], and [`Rentals`] for many exclusive rents at once) give
 //!   run-time-checked access.
+//! - [`Arena`]: per-frame or per-request scratch memory: allocation is a pointer bump,
+//!   everything is released at once by [`Arena::reset`], and the borrow checker proves
+//!   nothing outlives it. Works as an `allocator_api2` allocator for collections.
 //! - [`BinnedAllocator`]: byte records of many sizes (messages, snapshots, serialized
 //!   components) in [size-class](size_class) bins behind [`BlockHandle`]s; deterministic
 //!   LIFO reuse, `bytemuck` views, and snapshot/restore for rollback networking.
@@ -79,6 +82,7 @@
 
 extern crate alloc;
 
+pub mod arena;
 pub mod binned;
 pub mod error;
 pub mod handle;
@@ -88,6 +92,8 @@ pub mod pooled;
 pub mod registry;
 pub mod size_class;
 
+#[doc(inline)]
+pub use crate::arena::{Arena, ArenaBox};
 #[doc(inline)]
 pub use crate::binned::{
     BinStats, BinnedAllocator, BinnedBuilder, BinnedStats, BlockHandle, PodHandle,

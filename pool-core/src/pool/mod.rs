@@ -416,7 +416,7 @@ impl<T> Pool<T> {
         }
         if core::mem::size_of::<Slot<T>>()
             .checked_mul(total)
-            .map_or(true, |bytes| bytes > isize::MAX as usize)
+            .is_none_or(|bytes| bytes > isize::MAX as usize)
         {
             return Err(PoolError::CapacityOverflow);
         }

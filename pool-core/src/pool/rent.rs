@@ -76,8 +76,22 @@ pub struct RentMut<'a, T> {
 /// once, each checked at run time. Made by [`Pool::rentals`].
 ///
 /// It borrows the pool mutably, so plain access (`get`, `Index`, iterators) waits until
-/// it is dropped, and guards cannot outlive it. It is not `Sync`: its guards update the
-/// pool's rent counts without atomics.
+/// it is dropped, and guards cannot outlive it. It is not `Sync`, and its guards are not
+/// `Send`: they update the pool's rent counts without atomics.
+///
+/// ```compile_fail,E0277
+/// fn assert_sync<T: Sync>() {}
+/// assert_sync::<pool_core::Rentals<'static, u64>>();
+/// ```
+///
+/// ```compile_fail,E0277
+/// let mut pool = pool_core::Pool::new();
+/// let h = pool.insert(1u64);
+/// let guard = pool.rent(h).unwrap();
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(guard));
+/// });
+/// ```
 ///
 /// # Examples
 ///

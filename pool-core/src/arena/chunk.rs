@@ -1,0 +1,114 @@
+//! The memory of an [`Arena`](super::Arena): heap chunks or the caller's buffer.
+//!
+//! # Invariants
+//!
+//! - A chunk owns (`Heap`) or borrows (`Borrowed`) `size` bytes at `base`, valid for reads
+//!   and writes for as long as the chunk exists. Heap chunks are allocated with
+//!   [`CHUNK_ALIGN`], so an offset that is a multiple of `a <= CHUNK_ALIGN` from `base`
+//!   is `a`-aligned.
+//! - Pointers into a chunk are derived from `base` with `add`, never made from integers
+//!   (strict provenance).
+
+use alloc::alloc::{alloc, dealloc};
+use core::alloc::Layout;
+use core::marker::PhantomData;
+use core::mem::MaybeUninit;
+use core::ptr::NonNull;
+
+/// Alignment of heap chunks: the largest alignment an allocation may ask for.
+pub(super) const CHUNK_ALIGN: usize = 4096;
+
+pub(super) struct Chunk<'a> {
+    base: NonNull<u8>,
+    size: usize,
+    /// `true` if allocated here (and freed in `Drop`); `false` for the caller's buffer.
+    owned: bool,
+    _buffer: PhantomData<&'a mut [MaybeUninit<u8>]>,
+}
+
+impl<'a> Chunk<'a> {
+    /// A new heap chunk of `size > 0` bytes; `None` if the allocator refuses.
+    pub(super) fn heap(size: usize) -> Option<Chunk<'static>> {
+        let layout = Layout::from_size_align(size, CHUNK_ALIGN).ok()?;
+        if size == 0 {
+            return None;
+        }
+        // SAFETY: `layout` has a non-zero size.
+        let base = NonNull::new(unsafe { alloc(layout) })?;
+        Some(Chunk {
+            base,
+            size,
+            owned: true,
+            _buffer: PhantomData,
+        })
+    }
+
+    /// The caller's buffer as the one chunk of a fixed arena.
+    pub(super) fn borrowed(buf: &'a mut [MaybeUninit<u8>]) -> Chunk<'a> {
+        Chunk {
+            base: NonNull::new(buf.as_mut_ptr().cast::<u8>()).unwrap_or(NonNull::dangling()),
+            size: buf.len(),
+            owned: false,
+            _buffer: PhantomData,
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn size(&self) -> usize {
+        self.size
+    }
+
+    #[inline(always)]
+    pub(super) fn is_owned(&self) -> bool {
+        self.owned
+    }
+
+    /// The offset from `base` at or after `from` where an `align`-aligned block starts.
+    #[inline(always)]
+    pub(super) fn align_offset(&self, from: usize, align: usize) -> usize {
+        if self.owned {
+            // The base is CHUNK_ALIGN-aligned and `align <= CHUNK_ALIGN`: offsets suffice.
+            (from + align - 1) & !(align - 1)
+        } else {
+            // The caller's buffer has no known alignment: use the address (no pointer is
+            // made from it; it only decides the padding).
+            let addr = self.base.as_ptr().addr().wrapping_add(from);
+            from + (addr.wrapping_neg() & (align - 1))
+        }
+    }
+
+    /// Pointer to byte `offset` of the chunk (`offset <= size`).
+    #[inline(always)]
+    pub(super) fn at(&self, offset: usize) -> NonNull<u8> {
+        debug_assert!(
+            offset <= self.size,
+            "offset {offset} past chunk of {}",
+            self.size
+        );
+        // SAFETY: `offset <= size`, so the result is within (or one past) the chunk and
+        // non-null.
+        unsafe { NonNull::new_unchecked(self.base.as_ptr().add(offset)) }
+    }
+
+    /// The offset of `ptr` in this chunk, if it points into it.
+    #[inline]
+    pub(super) fn offset_of(&self, ptr: NonNull<u8>) -> Option<usize> {
+        let off = ptr.as_ptr().addr().wrapping_sub(self.base.as_ptr().addr());
+        (off <= self.size).then_some(off)
+    }
+}
+
+impl Drop for Chunk<'_> {
+    fn drop(&mut self) {
+        if self.owned {
+            // SAFETY: owned chunks were allocated in `heap` with this size and alignment,
+            // and are freed only here.
+            unsafe {
+                dealloc(
+                    self.base.as_ptr(),
+                    Layout::from_size_align_unchecked(self.size, CHUNK_ALIGN),
+                )
+            }
+        }
+    }
+}

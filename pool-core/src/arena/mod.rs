@@ -1,0 +1,583 @@
+//! [`Arena<'a>`]: bump allocation with lifetime-bound results, released all at once.
+//!
+//! Allocating is a pointer bump in the current chunk; [`reset`](Arena::reset) releases
+//! everything and keeps the chunks, so a warm arena that fills to the same peak every frame
+//! allocates nothing from the system. Every allocation borrows the arena, so the borrow
+//! checker proves nothing outlives a reset.
+//!
+//! # Destructors
+//!
+//! Running a destructor at reset is only sound if it cannot observe memory that is already
+//! gone, so the arena offers three doors, chosen by the type:
+//!
+//! - [`alloc`](Arena::alloc) and friends take only types **without drop glue** (checked at
+//!   compile time): nothing to run, nothing to leak, no cost.
+//! - [`alloc_box`](Arena::alloc_box) returns an owning [`ArenaBox`] that drops its value
+//!   at the end of its scope, like a `Box`; the memory is reclaimed at reset. Any `T`.
+//! - [`alloc_with_drop`](Arena::alloc_with_drop) takes `T: Send + 'static` and drops it at
+//!   reset (or when the arena drops), newest first. `'static` means its destructor cannot
+//!   reach arena or stack data through a reference.
+//!
+//! ```compile_fail,E0080
+//! let arena = pool_core::Arena::new();
+//! arena.alloc(String::from("needs Drop")); // error: use `alloc_box` or `alloc_with_drop`
+//! ```
+//!
+//! # Threads
+//!
+//! `Arena` is `Send` (it owns its chunks; values registered for drop are `Send`) but not
+//! `Sync`: its bump cursor is a plain cell, which keeps allocation free of atomics.
+//!
+//! ```compile_fail,E0277
+//! fn assert_sync<T: Sync>() {}
+//! assert_sync::<pool_core::Arena<'static>>();
+//! ```
+//!
+//! # Invariants
+//!
+//! - `chunks[current]` is the chunk being bumped; `cursor <= chunks[current].size()`;
+//!   bytes `0..cursor` of it and every byte of `chunks[..current]` may be handed out,
+//!   `cursor..` and every chunk after `current` are free.
+//! - Fast-path copies (`base`, `end`, `owned`) always describe `chunks[current]`.
+//! - Every entry on the drop list points at an initialised value in this arena's memory,
+//!   below the cursor, and is run at most once (it is unlinked before it runs).
+//! - Memory below the cursor is only reused after `reset` or the end of a `scope`, both of
+//!   which need `&mut self`, so no reference handed out can still be alive then.
+
+// An arena hands out `&mut T` to fresh, disjoint memory through `&self`; that is the
+// point of it (bumpalo does the same), so this lint's premise does not hold here.
+#![allow(clippy::mut_from_ref)]
+
+mod alloc_api;
+mod boxed;
+mod chunk;
+mod drops;
+mod typed;
+
+use alloc::vec::Vec;
+use core::alloc::Layout;
+use core::cell::{Cell, UnsafeCell};
+use core::fmt;
+use core::mem::MaybeUninit;
+use core::ptr::{self, NonNull};
+
+pub use self::boxed::ArenaBox;
+use self::chunk::{Chunk, CHUNK_ALIGN};
+use self::drops::DropEntry;
+
+/// First chunk of a growing arena.
+const FIRST_CHUNK: usize = 4096;
+/// Largest chunk the geometric growth makes; bigger requests get a chunk of their own.
+const MAX_CHUNK: usize = 4 << 20;
+
+/// Why an arena could not allocate.
+///
+/// # Examples
+///
+/// ```
+/// use core::mem::MaybeUninit;
+/// use pool_core::arena::{AllocError, Arena};
+/// let mut buf = [MaybeUninit::uninit(); 16];
+/// let arena = Arena::from_buffer(&mut buf);
+/// assert_eq!(arena.try_alloc([0u8; 32]).unwrap_err(), AllocError::Exhausted);
+/// let too_many = arena.try_alloc_slice_fill_with(usize::MAX / 2, |_| 0u64);
+/// assert_eq!(too_many.unwrap_err(), AllocError::LayoutOverflow);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AllocError {
+    /// The caller's buffer, or the configured byte limit, has no room for it.
+    Exhausted,
+    /// The size or count overflows (`isize::MAX` bytes at most).
+    LayoutOverflow,
+    /// The alignment is above 4096 or not a power of two.
+    BadAlign,
+    /// The global allocator refused a new chunk.
+    AllocFailed,
+}
+
+impl fmt::Display for AllocError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AllocError::Exhausted => "arena exhausted: its buffer or byte limit is full",
+            AllocError::LayoutOverflow => "allocation size overflows",
+            AllocError::BadAlign => "alignment above 4096 or not a power of two",
+            AllocError::AllocFailed => "the global allocator refused a new chunk",
+        })
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for AllocError {}
+
+/// Counters of an [`Arena`]; see [`Arena::stats`].
+///
+/// # Examples
+///
+/// ```
+/// let arena = pool_core::Arena::new();
+/// arena.alloc(1u8);
+/// arena.alloc(2u64); // 7 bytes of padding first
+/// let s = arena.stats();
+/// assert_eq!((s.allocated_bytes, s.waste_bytes, s.chunks), (9, 7, 1));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ArenaStats {
+    /// Bytes handed out since the last reset.
+    pub allocated_bytes: usize,
+    /// Bytes held in chunks (or the caller's buffer).
+    pub reserved_bytes: usize,
+    /// Chunks held.
+    pub chunks: usize,
+    /// Bytes consumed but not handed out: alignment padding and unused chunk tails.
+    pub waste_bytes: usize,
+    /// Values registered with [`Arena::alloc_with_drop`] and not yet dropped.
+    pub pending_drops: usize,
+}
+
+/// A bump arena. See the [module docs](self).
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::Arena;
+///
+/// let mut frame = Arena::new();
+/// for tick in 0..3 {
+///     let visible: &mut [u32] = frame.alloc_slice_fill_with(4, |i| i as u32 * tick);
+///     let log: &str = frame.alloc_str("frame done");
+///     assert_eq!((visible[3], log), (3 * tick, "frame done"));
+///     frame.reset(); // everything released; the memory is kept for the next frame
+/// }
+/// ```
+pub struct Arena<'a> {
+    chunks: UnsafeCell<Vec<Chunk<'a>>>,
+    current: Cell<usize>,
+    /// Fast-path copies of `chunks[current]`.
+    base: Cell<NonNull<u8>>,
+    end: Cell<usize>,
+    owned: Cell<bool>,
+    cursor: Cell<usize>,
+    /// Sizes of the chunks before `current` (all consumed or skipped).
+    passed: Cell<usize>,
+    allocated: Cell<usize>,
+    reserved: Cell<usize>,
+    /// Size the next regular chunk gets.
+    next_chunk: Cell<usize>,
+    limit: Option<usize>,
+    fixed: bool,
+    drops: Cell<Option<NonNull<DropEntry>>>,
+    pending: Cell<usize>,
+}
+
+// SAFETY: an `Arena` owns its chunks (or exclusively borrows the caller's buffer, which is
+// `Send`), and the only values it drops itself are `Send` (`alloc_with_drop` requires it);
+// every reference into it borrows the arena, so none can be alive when it moves.
+unsafe impl Send for Arena<'_> {}
+
+impl Default for Arena<'static> {
+    fn default() -> Self {
+        Arena::new()
+    }
+}
+
+/// The state a scope rewinds to.
+#[derive(Clone, Copy)]
+struct Mark {
+    current: usize,
+    cursor: usize,
+    passed: usize,
+    allocated: usize,
+    drops: Option<NonNull<DropEntry>>,
+}
+
+impl Arena<'static> {
+    /// A growing arena; the first chunk is allocated on first use.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let arena = pool_core::Arena::new();
+    /// assert_eq!(*arena.alloc(5), 5);
+    /// ```
+    pub fn new() -> Self {
+        Self::with_parts(Vec::new(), FIRST_CHUNK, None, false)
+    }
+
+    /// A growing arena whose first chunk holds at least `bytes`.
+    ///
+    /// # Panics
+    ///
+    /// If the chunk cannot be allocated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let arena = pool_core::Arena::with_capacity(1 << 16);
+    /// assert!(arena.stats().reserved_bytes >= 1 << 16);
+    /// ```
+    pub fn with_capacity(bytes: usize) -> Self {
+        let size = bytes.max(1).next_multiple_of(CHUNK_ALIGN);
+        let chunk = Chunk::heap(size).expect("Arena::with_capacity: allocation failed");
+        let arena = Self::with_parts(alloc::vec![chunk], size.min(MAX_CHUNK), None, false);
+        arena.reserved.set(size);
+        arena.enter(0);
+        arena
+    }
+
+    /// A growing arena that never holds more than `limit` bytes of chunks; past it every
+    /// `try_*` method fails with [`AllocError::Exhausted`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::arena::{AllocError, Arena};
+    /// let arena = Arena::with_limit(8192);
+    /// assert!(arena.try_alloc([0u8; 4000]).is_ok());
+    /// assert_eq!(arena.try_alloc([0u8; 10_000]).unwrap_err(), AllocError::Exhausted);
+    /// ```
+    pub fn with_limit(limit: usize) -> Self {
+        Self::with_parts(Vec::new(), FIRST_CHUNK, Some(limit), false)
+    }
+}
+
+impl<'a> Arena<'a> {
+    /// An arena that allocates only from `buf` and never touches the heap.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::mem::MaybeUninit;
+    /// let mut buf = [MaybeUninit::uninit(); 256];
+    /// let arena = pool_core::Arena::from_buffer(&mut buf);
+    /// let x = arena.alloc(7u32);
+    /// assert_eq!(*x, 7);
+    /// ```
+    pub fn from_buffer(buf: &'a mut [MaybeUninit<u8>]) -> Arena<'a> {
+        let size = buf.len();
+        let arena = Self::with_parts(alloc::vec![Chunk::borrowed(buf)], 0, None, true);
+        arena.reserved.set(size);
+        arena.enter(0);
+        arena
+    }
+
+    fn with_parts(chunks: Vec<Chunk<'a>>, next: usize, limit: Option<usize>, fixed: bool) -> Self {
+        Arena {
+            chunks: UnsafeCell::new(chunks),
+            current: Cell::new(0),
+            base: Cell::new(NonNull::dangling()),
+            end: Cell::new(0),
+            owned: Cell::new(true),
+            cursor: Cell::new(0),
+            passed: Cell::new(0),
+            allocated: Cell::new(0),
+            reserved: Cell::new(0),
+            next_chunk: Cell::new(next),
+            limit,
+            fixed,
+            drops: Cell::new(None),
+            pending: Cell::new(0),
+        }
+    }
+
+    /// The chunk list. Never held across a push (`grow` is the only pusher).
+    #[inline(always)]
+    fn chunks(&self) -> &Vec<Chunk<'a>> {
+        // SAFETY: the list is only mutated in `grow`, which takes no reference that
+        // outlives it and runs while no `&Vec` from here is alive (both are internal and
+        // never re-entered); chunk memory itself never moves.
+        unsafe { &*self.chunks.get() }
+    }
+
+    /// Makes chunk `i` the current one (fast-path copies included).
+    fn enter(&self, i: usize) {
+        let c = &self.chunks()[i];
+        self.current.set(i);
+        self.base.set(c.at(0));
+        self.end.set(c.size());
+        self.owned.set(c.is_owned());
+        self.cursor.set(0);
+    }
+
+    // === allocation: the core ===
+
+    /// Allocates `layout`; the fast path is a bump in the current chunk.
+    ///
+    /// # Errors
+    ///
+    /// [`AllocError::BadAlign`] for an alignment above 4096; [`AllocError::Exhausted`]
+    /// when a fixed buffer or the limit is full; [`AllocError::AllocFailed`] if a new chunk
+    /// cannot be had. Zero-sized layouts always succeed without using memory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// let arena = pool_core::Arena::new();
+    /// let p = arena.try_alloc_layout(Layout::from_size_align(100, 64).unwrap()).unwrap();
+    /// assert_eq!(p.as_ptr() as usize % 64, 0);
+    /// ```
+    #[inline(always)]
+    pub fn try_alloc_layout(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
+        let (size, align) = (layout.size(), layout.align());
+        if size == 0 {
+            if align > CHUNK_ALIGN {
+                return Err(AllocError::BadAlign);
+            }
+            return Ok(dangling(align));
+        }
+        let start = if self.owned.get() && align <= CHUNK_ALIGN {
+            (self.cursor.get() + align - 1) & !(align - 1)
+        } else {
+            return self.alloc_slow(size, align);
+        };
+        match start.checked_add(size) {
+            Some(end) if end <= self.end.get() => {
+                self.cursor.set(end);
+                self.allocated.set(self.allocated.get() + size);
+                // SAFETY: `start + size <= end`, the current chunk's size, so the block
+                // lies inside the chunk (module invariant: `base` describes it).
+                Ok(unsafe { NonNull::new_unchecked(self.base.get().as_ptr().add(start)) })
+            }
+            _ => self.alloc_slow(size, align),
+        }
+    }
+
+    /// Allocates `layout`.
+    ///
+    /// # Panics
+    ///
+    /// On any error of [`try_alloc_layout`](Self::try_alloc_layout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::alloc::Layout;
+    /// let arena = pool_core::Arena::new();
+    /// let p = arena.alloc_layout(Layout::new::<[u32; 4]>());
+    /// assert_eq!(p.as_ptr() as usize % 4, 0);
+    /// ```
+    #[inline(always)]
+    #[track_caller]
+    pub fn alloc_layout(&self, layout: Layout) -> NonNull<u8> {
+        match self.try_alloc_layout(layout) {
+            Ok(p) => p,
+            Err(e) => alloc_panic(e),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn alloc_slow(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
+        if !align.is_power_of_two() || align > CHUNK_ALIGN {
+            return Err(AllocError::BadAlign);
+        }
+        if size > isize::MAX as usize - align {
+            return Err(AllocError::LayoutOverflow);
+        }
+        // Room in the current chunk (the caller's buffer takes this path every time).
+        let chunk = &self.chunks().get(self.current.get());
+        if let Some(chunk) = chunk {
+            let start = chunk.align_offset(self.cursor.get(), align);
+            if let Some(end) = start.checked_add(size).filter(|&e| e <= chunk.size()) {
+                self.cursor.set(end);
+                self.allocated.set(self.allocated.get() + size);
+                return Ok(chunk.at(start));
+            }
+        }
+        if self.fixed {
+            return Err(AllocError::Exhausted);
+        }
+        // A later chunk kept from before a reset, if one fits; else a new one.
+        let next = self.current.get() + if self.chunks().is_empty() { 0 } else { 1 };
+        let fits = (next..self.chunks().len()).find(|&i| self.chunks()[i].size() >= size);
+        let i = match fits {
+            Some(i) => i,
+            None => self.grow(next, size)?,
+        };
+        self.leave_current(i);
+        // A fresh chunk is CHUNK_ALIGN-aligned, so offset 0 suits every alignment.
+        self.cursor.set(size);
+        self.allocated.set(self.allocated.get() + size);
+        Ok(self.chunks()[i].at(0))
+    }
+
+    /// Moves to chunk `i` (at or after the current one), counting the chunks left behind
+    /// as consumed.
+    fn leave_current(&self, i: usize) {
+        let left: usize = (self.current.get()..i)
+            .map(|j| self.chunks()[j].size())
+            .sum();
+        self.passed.set(self.passed.get() + left);
+        self.enter(i);
+    }
+
+    /// Allocates a chunk for at least `size` bytes and inserts it at `at`.
+    fn grow(&self, at: usize, size: usize) -> Result<usize, AllocError> {
+        let regular = self.next_chunk.get();
+        // A request bigger than half a regular chunk gets a chunk of its own, so one
+        // huge allocation does not make every later chunk huge.
+        let (chunk_size, is_regular) = if size <= regular / 2 {
+            (regular, true)
+        } else {
+            (
+                size.checked_next_multiple_of(CHUNK_ALIGN)
+                    .ok_or(AllocError::LayoutOverflow)?,
+                false,
+            )
+        };
+        if let Some(limit) = self.limit {
+            if self.reserved.get() + chunk_size > limit {
+                return Err(AllocError::Exhausted);
+            }
+        }
+        let chunk = Chunk::heap(chunk_size).ok_or(AllocError::AllocFailed)?;
+        // SAFETY: no reference into the list is alive here (see `chunks`); pushing may
+        // move the `Chunk` structs but never the memory they own.
+        let list = unsafe { &mut *self.chunks.get() };
+        list.try_reserve(1).map_err(|_| AllocError::AllocFailed)?;
+        // `at` is just after the current chunk (or 0 in an empty list), so the current
+        // chunk keeps its index.
+        let at = at.min(list.len());
+        list.insert(at, chunk);
+        self.reserved.set(self.reserved.get() + chunk_size);
+        if is_regular {
+            self.next_chunk.set((regular * 2).min(MAX_CHUNK));
+        }
+        Ok(at)
+    }
+
+    // === reset and scopes ===
+
+    /// Drops the values registered with [`alloc_with_drop`](Self::alloc_with_drop) and
+    /// releases every allocation, keeping the chunks for reuse.
+    ///
+    /// If a registered value's `Drop` panics, the panic propagates after that value is
+    /// unlinked: it is never dropped twice, the older values stay registered for the next
+    /// reset, and nothing is released.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut arena = pool_core::Arena::new();
+    /// arena.alloc([0u8; 1000]);
+    /// let reserved = arena.stats().reserved_bytes;
+    /// arena.reset();
+    /// assert_eq!(arena.stats().allocated_bytes, 0);
+    /// assert_eq!(arena.stats().reserved_bytes, reserved);
+    /// ```
+    pub fn reset(&mut self) {
+        self.run_drops(None);
+        self.passed.set(0);
+        self.allocated.set(0);
+        if !self.chunks().is_empty() {
+            self.enter(0);
+        }
+    }
+
+    /// Runs `f` with the arena and frees what `f` allocated when it returns (or panics).
+    /// Nothing allocated inside can escape: the result type cannot borrow from the scope.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut arena = pool_core::Arena::new();
+    /// let kept = arena.scope(|a| {
+    ///     let scratch = a.alloc_slice_fill_with(100, |i| i as u64);
+    ///     scratch.iter().sum::<u64>() // a plain value may leave
+    /// });
+    /// assert_eq!(kept, 4950);
+    /// assert_eq!(arena.stats().allocated_bytes, 0);
+    /// ```
+    pub fn scope<R>(&mut self, f: impl FnOnce(&Arena<'a>) -> R) -> R {
+        struct Rewind<'s, 'a> {
+            arena: &'s Arena<'a>,
+            mark: Mark,
+        }
+        impl Drop for Rewind<'_, '_> {
+            fn drop(&mut self) {
+                self.arena.rewind(self.mark);
+            }
+        }
+        let guard = Rewind {
+            arena: &*self,
+            mark: self.mark(),
+        };
+        f(guard.arena)
+    }
+
+    fn mark(&self) -> Mark {
+        Mark {
+            current: self.current.get(),
+            cursor: self.cursor.get(),
+            passed: self.passed.get(),
+            allocated: self.allocated.get(),
+            drops: self.drops.get(),
+        }
+    }
+
+    /// Drops what was registered since `mark` and rewinds the cursor to it.
+    fn rewind(&self, mark: Mark) {
+        self.run_drops(mark.drops);
+        if self.chunks().is_empty() {
+            return;
+        }
+        // Chunks inserted during the scope sit after the mark's chunk, never before it.
+        self.enter(mark.current.min(self.chunks().len() - 1));
+        self.cursor.set(mark.cursor);
+        self.passed.set(mark.passed);
+        self.allocated.set(mark.allocated);
+    }
+
+    // === stats ===
+
+    /// The arena's counters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let arena = pool_core::Arena::new();
+    /// arena.alloc_str("hello");
+    /// assert_eq!(arena.stats().allocated_bytes, 5);
+    /// ```
+    pub fn stats(&self) -> ArenaStats {
+        let consumed = self.passed.get() + self.cursor.get();
+        ArenaStats {
+            allocated_bytes: self.allocated.get(),
+            reserved_bytes: self.reserved.get(),
+            chunks: self.chunks().len(),
+            waste_bytes: consumed - self.allocated.get(),
+            pending_drops: self.pending.get(),
+        }
+    }
+}
+
+impl Drop for Arena<'_> {
+    fn drop(&mut self) {
+        // Chunks are freed by the vector's drop glue afterwards, even if a drop panics.
+        self.run_drops(None);
+    }
+}
+
+impl fmt::Debug for Arena<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Arena")
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+/// A non-null pointer aligned to `align`, carrying no provenance (for zero-sized blocks).
+#[inline(always)]
+fn dangling(align: usize) -> NonNull<u8> {
+    // SAFETY: `align` is a power of two, hence non-zero.
+    unsafe { NonNull::new_unchecked(ptr::without_provenance_mut(align)) }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+pub(super) fn alloc_panic(e: AllocError) -> ! {
+    panic!("Arena: {e}")
+}
