@@ -15,7 +15,7 @@ impl Arena<'_> {
     fn newest(&self, ptr: NonNull<u8>, size: usize) -> Option<usize> {
         let chunk = self.chunks().get(self.current.get())?;
         let off = chunk.offset_of(ptr)?;
-        (off.checked_add(size) == Some(self.cursor.get())).then_some(off)
+        (off.checked_add(size) == Some(self.cursor())).then_some(off)
     }
 }
 
@@ -34,7 +34,7 @@ unsafe impl Allocator for &Arena<'_> {
     #[inline]
     unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
         if let Some(off) = self.newest(ptr, layout.size()) {
-            self.cursor.set(off);
+            self.set_cursor(off);
             self.allocated.set(self.allocated.get() - layout.size());
         }
     }
@@ -48,9 +48,9 @@ unsafe impl Allocator for &Arena<'_> {
         debug_assert!(new.size() >= old.size());
         if let Some(off) = self.newest(ptr, old.size()) {
             let aligned = ptr.as_ptr().addr() % new.align() == 0;
-            if aligned && off + new.size() <= self.end.get() {
+            if aligned && off + new.size() <= self.chunks()[self.current.get()].size() {
                 // In place: just move the cursor.
-                self.cursor.set(off + new.size());
+                self.set_cursor(off + new.size());
                 self.allocated
                     .set(self.allocated.get() + new.size() - old.size());
                 return Ok(NonNull::slice_from_raw_parts(ptr, new.size()));
@@ -78,7 +78,7 @@ unsafe impl Allocator for &Arena<'_> {
             return Ok(NonNull::slice_from_raw_parts(fresh, new.size()));
         }
         if let Some(off) = self.newest(ptr, old.size()) {
-            self.cursor.set(off + new.size());
+            self.set_cursor(off + new.size());
             self.allocated
                 .set(self.allocated.get() - (old.size() - new.size()));
         }

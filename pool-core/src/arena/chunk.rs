@@ -58,11 +58,6 @@ impl<'a> Chunk<'a> {
         self.size
     }
 
-    #[inline(always)]
-    pub(super) fn is_owned(&self) -> bool {
-        self.owned
-    }
-
     /// The offset from `base` at or after `from` where an `align`-aligned block starts.
     #[inline(always)]
     pub(super) fn align_offset(&self, from: usize, align: usize) -> usize {

@@ -38,7 +38,7 @@
 //! - `chunks[current]` is the chunk being bumped; `cursor <= chunks[current].size()`;
 //!   bytes `0..cursor` of it and every byte of `chunks[..current]` may be handed out,
 //!   `cursor..` and every chunk after `current` are free.
-//! - Fast-path copies (`base`, `end`, `owned`) always describe `chunks[current]`.
+//! - Fast-path copies (`base`, `end`) always describe `chunks[current]`.
 //! - Every entry on the drop list points at an initialised value in this arena's memory,
 //!   below the cursor, and is run at most once (it is unlinked before it runs).
 //! - Memory below the cursor is only reused after `reset` or the end of a `scope`, both of
@@ -154,11 +154,12 @@ pub struct ArenaStats {
 pub struct Arena<'a> {
     chunks: UnsafeCell<Vec<Chunk<'a>>>,
     current: Cell<usize>,
-    /// Fast-path copies of `chunks[current]`.
+    /// Fast-path copies of `chunks[current]`: its start, and the address of its end.
     base: Cell<NonNull<u8>>,
     end: Cell<usize>,
-    owned: Cell<bool>,
-    cursor: Cell<usize>,
+    /// The bump pointer: the first free byte of the current chunk (with the chunk's
+    /// provenance). `base <= ptr <= end`.
+    ptr: Cell<NonNull<u8>>,
     /// Sizes of the chunks before `current` (all consumed or skipped).
     passed: Cell<usize>,
     allocated: Cell<usize>,
@@ -268,8 +269,7 @@ impl<'a> Arena<'a> {
             current: Cell::new(0),
             base: Cell::new(NonNull::dangling()),
             end: Cell::new(0),
-            owned: Cell::new(true),
-            cursor: Cell::new(0),
+            ptr: Cell::new(NonNull::dangling()),
             passed: Cell::new(0),
             allocated: Cell::new(0),
             reserved: Cell::new(0),
@@ -290,14 +290,28 @@ impl<'a> Arena<'a> {
         unsafe { &*self.chunks.get() }
     }
 
+    /// Offset of the bump pointer in the current chunk.
+    #[inline]
+    fn cursor(&self) -> usize {
+        self.ptr.get().as_ptr().addr() - self.base.get().as_ptr().addr()
+    }
+
+    /// Moves the bump pointer to `offset` in the current chunk (`offset <= size`).
+    #[inline]
+    fn set_cursor(&self, offset: usize) {
+        // SAFETY: `offset` is within the current chunk (callers), so the result stays in
+        // (or one past) its allocation and is non-null.
+        self.ptr
+            .set(unsafe { NonNull::new_unchecked(self.base.get().as_ptr().add(offset)) });
+    }
+
     /// Makes chunk `i` the current one (fast-path copies included).
     fn enter(&self, i: usize) {
         let c = &self.chunks()[i];
         self.current.set(i);
         self.base.set(c.at(0));
-        self.end.set(c.size());
-        self.owned.set(c.is_owned());
-        self.cursor.set(0);
+        self.ptr.set(c.at(0));
+        self.end.set(c.at(0).as_ptr().addr() + c.size());
     }
 
     // === allocation: the core ===
@@ -320,27 +334,12 @@ impl<'a> Arena<'a> {
     /// ```
     #[inline(always)]
     pub fn try_alloc_layout(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
-        let (size, align) = (layout.size(), layout.align());
-        if size == 0 {
-            if align > CHUNK_ALIGN {
-                return Err(AllocError::BadAlign);
-            }
-            return Ok(dangling(align));
+        if layout.size() == 0 {
+            return zero_sized(layout.align());
         }
-        let start = if self.owned.get() && align <= CHUNK_ALIGN {
-            (self.cursor.get() + align - 1) & !(align - 1)
-        } else {
-            return self.alloc_slow(size, align);
-        };
-        match start.checked_add(size) {
-            Some(end) if end <= self.end.get() => {
-                self.cursor.set(end);
-                self.allocated.set(self.allocated.get() + size);
-                // SAFETY: `start + size <= end`, the current chunk's size, so the block
-                // lies inside the chunk (module invariant: `base` describes it).
-                Ok(unsafe { NonNull::new_unchecked(self.base.get().as_ptr().add(start)) })
-            }
-            _ => self.alloc_slow(size, align),
+        match self.bump(layout.size(), layout.align()) {
+            Some(p) => Ok(p),
+            None => self.alloc_slow(layout.size(), layout.align()),
         }
     }
 
@@ -361,7 +360,44 @@ impl<'a> Arena<'a> {
     #[inline(always)]
     #[track_caller]
     pub fn alloc_layout(&self, layout: Layout) -> NonNull<u8> {
-        match self.try_alloc_layout(layout) {
+        if layout.size() == 0 {
+            return zero_sized(layout.align()).unwrap_or_else(|e| alloc_panic(e));
+        }
+        match self.bump(layout.size(), layout.align()) {
+            Some(p) => p,
+            None => self.alloc_slow_or_panic(layout.size(), layout.align()),
+        }
+    }
+
+    /// The fast path: a bump in the current chunk, or `None` (no `Result` is built, so
+    /// nothing goes through memory). Padding comes from the address, which suits heap
+    /// chunks and the caller's buffer alike.
+    #[inline(always)]
+    fn bump(&self, size: usize, align: usize) -> Option<NonNull<u8>> {
+        if align > CHUNK_ALIGN {
+            return None;
+        }
+        let ptr = self.ptr.get().as_ptr();
+        let start = (ptr.addr() + (align - 1)) & !(align - 1);
+        let end = start.checked_add(size)?;
+        if end > self.end.get() {
+            return None;
+        }
+        self.allocated.set(self.allocated.get() + size);
+        // SAFETY: `ptr <= start <= end` and `end` is at most one past the current chunk, so
+        // both pointers stay in the chunk `ptr` has provenance over (module invariant), and
+        // `start >= ptr > 0` makes them non-null.
+        unsafe {
+            self.ptr.set(NonNull::new_unchecked(ptr.with_addr(end)));
+            Some(NonNull::new_unchecked(ptr.with_addr(start)))
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn alloc_slow_or_panic(&self, size: usize, align: usize) -> NonNull<u8> {
+        match self.alloc_slow(size, align) {
             Ok(p) => p,
             Err(e) => alloc_panic(e),
         }
@@ -379,9 +415,9 @@ impl<'a> Arena<'a> {
         // Room in the current chunk (the caller's buffer takes this path every time).
         let chunk = &self.chunks().get(self.current.get());
         if let Some(chunk) = chunk {
-            let start = chunk.align_offset(self.cursor.get(), align);
+            let start = chunk.align_offset(self.cursor(), align);
             if let Some(end) = start.checked_add(size).filter(|&e| e <= chunk.size()) {
-                self.cursor.set(end);
+                self.set_cursor(end);
                 self.allocated.set(self.allocated.get() + size);
                 return Ok(chunk.at(start));
             }
@@ -398,7 +434,7 @@ impl<'a> Arena<'a> {
         };
         self.leave_current(i);
         // A fresh chunk is CHUNK_ALIGN-aligned, so offset 0 suits every alignment.
-        self.cursor.set(size);
+        self.set_cursor(size);
         self.allocated.set(self.allocated.get() + size);
         Ok(self.chunks()[i].at(0))
     }
@@ -510,7 +546,7 @@ impl<'a> Arena<'a> {
     fn mark(&self) -> Mark {
         Mark {
             current: self.current.get(),
-            cursor: self.cursor.get(),
+            cursor: self.cursor(),
             passed: self.passed.get(),
             allocated: self.allocated.get(),
             drops: self.drops.get(),
@@ -525,7 +561,7 @@ impl<'a> Arena<'a> {
         }
         // Chunks inserted during the scope sit after the mark's chunk, never before it.
         self.enter(mark.current.min(self.chunks().len() - 1));
-        self.cursor.set(mark.cursor);
+        self.set_cursor(mark.cursor);
         self.passed.set(mark.passed);
         self.allocated.set(mark.allocated);
     }
@@ -542,7 +578,7 @@ impl<'a> Arena<'a> {
     /// assert_eq!(arena.stats().allocated_bytes, 5);
     /// ```
     pub fn stats(&self) -> ArenaStats {
-        let consumed = self.passed.get() + self.cursor.get();
+        let consumed = self.passed.get() + self.cursor();
         ArenaStats {
             allocated_bytes: self.allocated.get(),
             reserved_bytes: self.reserved.get(),
@@ -568,11 +604,14 @@ impl fmt::Debug for Arena<'_> {
     }
 }
 
-/// A non-null pointer aligned to `align`, carrying no provenance (for zero-sized blocks).
+/// A non-null pointer aligned to `align`, carrying no provenance, for a zero-sized block.
 #[inline(always)]
-fn dangling(align: usize) -> NonNull<u8> {
-    // SAFETY: `align` is a power of two, hence non-zero.
-    unsafe { NonNull::new_unchecked(ptr::without_provenance_mut(align)) }
+fn zero_sized(align: usize) -> Result<NonNull<u8>, AllocError> {
+    if align > CHUNK_ALIGN {
+        return Err(AllocError::BadAlign);
+    }
+    // SAFETY: `align` is a power of two (a `Layout`'s), hence non-zero.
+    Ok(unsafe { NonNull::new_unchecked(ptr::without_provenance_mut(align)) })
 }
 
 #[cold]

@@ -64,9 +64,15 @@ impl Arena<'_> {
     #[inline(always)]
     #[track_caller]
     pub fn alloc_with<T, F: FnOnce() -> T>(&self, f: F) -> &mut T {
-        match self.try_alloc_with(f) {
-            Ok(r) => r,
-            Err(e) => alloc_panic(e),
+        const {
+            assert!(!mem::needs_drop::<T>(), "this type needs Drop: use `Arena::alloc_box` (dropped at the end of its scope) or `Arena::alloc_with_drop` (T: Send + 'static, dropped at reset)")
+        };
+        let p = self.alloc_layout(Layout::new::<T>()).cast::<T>();
+        // SAFETY: `p` is a fresh, aligned block of `size_of::<T>()` bytes that nothing else
+        // references; if `f` panics nothing was written and nothing needs dropping.
+        unsafe {
+            p.as_ptr().write(f());
+            &mut *p.as_ptr()
         }
     }
 
