@@ -269,9 +269,22 @@ fn scopes_free_what_they_allocate_even_on_panic() {
         })
     }));
     assert!(r.is_err());
-    // The inner value was dropped at scope end, the outer one is still pending.
+    // The inner value was dropped at scope end, the outer one is still pending, and the
+    // bytes are back (chunks the scope added are kept for reuse).
     assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 1);
-    assert_eq!(arena.stats(), outer);
+    let after = arena.stats();
+    assert_eq!(
+        (
+            after.allocated_bytes,
+            after.waste_bytes,
+            after.pending_drops
+        ),
+        (
+            outer.allocated_bytes,
+            outer.waste_bytes,
+            outer.pending_drops
+        )
+    );
     let nested = arena.scope(|a| {
         let x = a.alloc(40u32);
         *x + 2
@@ -294,7 +307,7 @@ fn arena_backed_collections() {
         (0..N as u64).sum()
     );
     let mut map = hashbrown::HashMap::new_in(&arena);
-    for i in 0..(N / 10) as u32 {
+    for i in 0..(N / 10).max(10) as u32 {
         map.insert(i, i * 2);
     }
     assert_eq!(map.get(&7), Some(&14));
