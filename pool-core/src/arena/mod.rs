@@ -246,12 +246,20 @@ impl Arena<'static> {
 impl<'a> Arena<'a> {
     /// An arena that allocates only from `buf` and never touches the heap.
     ///
+    /// Padding for alignment is computed from the buffer's address, so any buffer works on
+    /// real hardware. Declare the buffer with the largest alignment its contents need (as
+    /// below): that is what checkers such as Miri's symbolic alignment check rely on.
+    ///
     /// # Examples
     ///
     /// ```
     /// use core::mem::MaybeUninit;
-    /// let mut buf = [MaybeUninit::uninit(); 256];
-    /// let arena = pool_core::Arena::from_buffer(&mut buf);
+    ///
+    /// #[repr(align(16))]
+    /// struct Scratch([MaybeUninit<u8>; 256]);
+    ///
+    /// let mut buf = Scratch([MaybeUninit::uninit(); 256]);
+    /// let arena = pool_core::Arena::from_buffer(&mut buf.0);
     /// let x = arena.alloc(7u32);
     /// assert_eq!(*x, 7);
     /// ```
