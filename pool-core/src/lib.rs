@@ -63,9 +63,10 @@
 //!
 //! # Feature flags
 //!
-//! - `std` (default): implements `std::error::Error` for the error types and [`Reset`]
-//!   for `HashMap` and `HashSet`, and the type [`registry`]. Without it the crate is `#![no_std]` and needs only
-//!   `alloc`.
+//! - `std` (default): `std::error::Error` for the error types, [`Reset`] for `HashMap`
+//!   and `HashSet`, and the type [`registry`]. Without it the crate is `#![no_std]` and
+//!   needs only `alloc`.
+//! - `derive`: re-exports `#[derive(Pooled)]` from `pool-derive`.
 //!
 //! # Safety and correctness
 //!

@@ -6,15 +6,12 @@ use crate::attr::Errors;
 pub(crate) fn validate(input: &Input<'_>, errors: &mut Errors) {
     match &input.shape {
         Shape::Union => {
-            let token = match &input.original.data {
-                syn::Data::Union(u) => u.union_token,
-                _ => unreachable!("shape follows data"),
-            };
-            errors.spanned(
-                token,
-                "unions are not supported by #[derive(Pooled)]: which field to reset is \
-                 unknown; implement `Reset` and `Pooled` by hand",
-            );
+            let message = "unions are not supported by #[derive(Pooled)]: which field to \
+                           reset is unknown; implement `Reset` and `Pooled` by hand";
+            match &input.original.data {
+                syn::Data::Union(u) => errors.spanned(u.union_token, message),
+                _ => errors.spanned(&input.original.ident, message),
+            }
         }
         Shape::Enum(fields) => {
             for f in fields {
