@@ -363,6 +363,28 @@ fn rent_guards() {
 }
 
 #[test]
+fn send_and_sync_follow_the_element_type() {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    fn both<T: Send + Sync>() {}
+    both::<Pool<String>>();
+    both::<pool_core::pool::Iter<'static, String>>();
+    both::<pool_core::pool::Keys<'static, String>>();
+    both::<pool_core::pool::Values<'static, String>>();
+    both::<pool_core::pool::IterMut<'static, String>>();
+    both::<pool_core::pool::Drain<'static, String>>();
+    both::<pool_core::pool::IntoIter<String>>();
+    both::<pool_core::BinnedAllocator>();
+    both::<pool_core::BlockHandle>();
+    send::<pool_core::Rentals<'static, String>>();
+    send::<pool_core::Arena<'static>>();
+    both::<pool_core::ArenaBox<'static, String>>();
+    sync::<pool_core::InsertError<String>>();
+    // `Send` but not `Sync` elements: the pool moves, it is not shared.
+    send::<Pool<std::cell::Cell<u8>>>();
+}
+
+#[test]
 fn pool_is_sync_and_shares_reads_across_threads() {
     fn sync<T: Sync>() {}
     sync::<Pool<String>>();

@@ -156,6 +156,24 @@ impl<T> FusedIterator for IterMut<'_, T> {}
 // SAFETY: `IterMut` is a `&mut [Slot<T>]` in disguise: it hands out `&mut T`, which may
 // move to another thread when `T: Send`.
 unsafe impl<T: Send> Send for IterMut<'_, T> {}
+// SAFETY: through `&IterMut` nothing can be reached (every method takes `&mut self`), like
+// `slice::IterMut`.
+unsafe impl<T: Sync> Sync for IterMut<'_, T> {}
+
+// SAFETY: `Iter` and `Keys` are a `&Pool<T>` in disguise, which is `Sync` when `T: Sync`
+// (see the `Sync` impl of `Pool`): they only read versions and hand out `&T`, and never
+// touch the rent cells, so moving or sharing them is sound when `T: Sync`, like
+// `slice::Iter`.
+unsafe impl<T: Sync> Send for Iter<'_, T> {}
+// SAFETY: as for `Send`.
+unsafe impl<T: Sync> Sync for Iter<'_, T> {}
+// SAFETY: as for `Iter`.
+unsafe impl<T: Sync> Send for Keys<'_, T> {}
+// SAFETY: as for `Iter`.
+unsafe impl<T: Sync> Sync for Keys<'_, T> {}
+// SAFETY: `IntoIter` owns its slots; through `&IntoIter` only its length can be read, and
+// the rent cells are never touched, like `vec::IntoIter`.
+unsafe impl<T: Sync> Sync for IntoIter<T> {}
 
 impl<T> fmt::Debug for IterMut<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
