@@ -346,3 +346,23 @@ fn arena_is_send() {
     .join()
     .unwrap();
 }
+
+#[test]
+fn builders_may_allocate_from_the_same_arena() {
+    let arena = Arena::new();
+    let mut inner: Option<&mut [u64]> = None;
+    let outer = arena.alloc_with(|| {
+        inner = Some(arena.alloc_slice_fill_with(300, |i| i as u64));
+        [7u64; 64]
+    });
+    let inner = inner.unwrap();
+    assert_eq!(outer[63], 7);
+    assert_eq!(inner[299], 299);
+    let (a, b) = (outer.as_ptr() as usize, inner.as_ptr() as usize);
+    assert!(
+        a + 64 * 8 <= b || b + 300 * 8 <= a,
+        "re-entrant allocations overlap"
+    );
+    let nested = arena.alloc_slice_fill_with(10, |i| *arena.alloc(i as u32 * 2));
+    assert_eq!(nested[9], 18);
+}
