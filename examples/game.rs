@@ -7,7 +7,9 @@
 //! in a `BinnedAllocator` and are freed once "sent"; at the end a snapshot/restore round
 //! trip shows the allocator reproducing the same handles, as rollback networking needs.
 //! Each frame's scratch data (a visibility list, the frame's log line) lives in a
-//! per-frame `Arena` that is reset when the frame ends.
+//! per-frame `Arena` that is reset when the frame ends. Every entity owns a variable-size
+//! inventory in a `Shuffler`; despawns free it, and every 60 frames the shuffler compacts
+//! itself while the inventory being inspected stays rented (and therefore in place).
 //! After a warm-up the loop makes no heap allocation at all, which the counting allocator
 //! below proves.
 //!
@@ -16,7 +18,9 @@
 use std::fmt::Write as _;
 
 use allocator_api2::vec::Vec as ArenaVec;
-use pool_core::{registry, Arena, BinnedAllocator, BlockHandle, Pool, Pooled, RentError};
+use pool_core::{
+    registry, Arena, BinnedAllocator, BlockHandle, Pool, Pooled, RentError, ShuffleHandle, Shuffler,
+};
 use typed_pool_tests::CountingAlloc;
 
 #[global_allocator]
@@ -40,6 +44,8 @@ struct Entity {
     vel: (f32, f32),
     hp: i32,
     target: Option<EntityHandle>,
+    /// The entity's items, a variable-size block in the world's shuffler.
+    inventory: Option<ShuffleHandle<u32>>,
     /// Recent positions; its buffer is kept when the entity is recycled.
     trail: Vec<(f32, f32)>,
     /// Who we are, for log lines; kept across recycling on purpose.
@@ -102,6 +108,14 @@ struct Tally {
 
 struct World {
     entities: Pool<Entity>,
+    inventories: Shuffler<u32>,
+    /// Fragmentation just before and after the last compaction.
+    compaction: (f64, f64),
+    map_before: String,
+    map_after: String,
+    /// Heap allocations made by inventory work (the shuffler takes chunks as inventories
+    /// pile up between compactions and gives empty ones back when it compacts).
+    inventory_allocations: usize,
     projectiles: Pool<Projectile>,
     live_shots: Vec<ProjectileHandle>,
     /// This frame's outgoing messages: envelopes in a pool, bodies as byte records.
@@ -124,6 +138,11 @@ impl World {
             // Built as the derives say, and registered. Pool ids come from a process-wide
             // counter, so the same program gets the same handles run after run.
             entities: Pool::for_type(),
+            inventories: Shuffler::with_id(3),
+            compaction: (0.0, 0.0),
+            map_before: String::new(),
+            map_after: String::new(),
+            inventory_allocations: 0,
             projectiles: Pool::for_type(),
             live_shots: Vec::with_capacity(1024),
             envelopes: Pool::for_type(),
@@ -180,6 +199,11 @@ impl World {
             e.vel = (vx, vy);
             e.hp = hp;
             e.serial = e.serial.wrapping_add(1);
+            let items = 1 + (self.rng.next() % 24) as usize;
+            let serial = e.serial;
+            let before = ALLOC.allocations();
+            e.inventory = Some(self.inventories.alloc_with(items, |i| serial + i as u32));
+            self.inventory_allocations += ALLOC.allocations() - before;
             self.live.push(h);
             self.tally.spawned += 1;
             self.queue_message(MSG_SPAWN, h);
@@ -307,6 +331,27 @@ impl World {
         });
     }
 
+    /// Compacts the inventories while one of them is rented (it stays where it is).
+    fn compact_inventories(&mut self) {
+        let allocations = ALLOC.allocations();
+        let inspected = self.live.first().and_then(|&h| self.entities[h].inventory);
+        let guard = inspected.and_then(|h| self.inventories.rent(h).ok());
+        let before = self.inventories.stats().fragmentation;
+        let map_before = self.inventories.storage_map(64);
+        let at = guard.as_ref().map(|g| g.as_ptr());
+        self.inventories.shuffle();
+        assert_eq!(
+            at,
+            guard.as_ref().map(|g| g.as_ptr()),
+            "a rented block moved"
+        );
+        drop(guard);
+        self.compaction = (before, self.inventories.stats().fragmentation);
+        self.map_before = map_before;
+        self.map_after = self.inventories.storage_map(64);
+        self.inventory_allocations += ALLOC.allocations() - allocations;
+    }
+
     fn despawn(&mut self) {
         let entities = &mut self.entities;
         let dead = &mut self.dead;
@@ -320,6 +365,11 @@ impl World {
         for i in 0..self.dead.len() {
             let h = self.dead[i];
             self.queue_message(MSG_DESPAWN, h);
+            if let Some(items) = self.entities[h].inventory.take() {
+                let before = ALLOC.allocations();
+                self.inventories.free(items); // may grow the pending list
+                self.inventory_allocations += ALLOC.allocations() - before;
+            }
             self.entities.release(h);
             self.tally.despawned += 1;
         }
@@ -420,19 +470,22 @@ fn main() {
     let (mut visible_total, mut log_bytes, mut scratch_peak) = (0, 0, 0);
     let mut steady_allocations = 0;
     for frame in 0..FRAMES {
-        let before = ALLOC.allocations();
+        let before = ALLOC.allocations() - world.inventory_allocations;
         world.spawn();
         world.update();
         world.update_shots();
         world.despawn();
         world.flush_messages();
+        if frame % 60 == 59 {
+            world.compact_inventories();
+        }
         let (visible, line) = frame_scratch(&world, &scratch, frame);
         visible_total += visible;
         log_bytes += line;
         scratch_peak = scratch_peak.max(scratch.stats().allocated_bytes);
         scratch.reset();
         if frame >= WARM_UP {
-            steady_allocations += ALLOC.allocations() - before;
+            steady_allocations += ALLOC.allocations() - world.inventory_allocations - before;
         }
     }
 
@@ -494,9 +547,31 @@ fn main() {
         a.reserved_bytes / 1024,
         a.chunks
     );
+    let inv = world.inventories.stats();
+    println!(
+        "  inventories        {} blocks, {} KiB live in {} KiB resident; last shuffle moved {} KiB, fragmentation {:.0}% -> {:.0}%",
+        inv.live_blocks,
+        inv.live_bytes / 1024,
+        inv.resident_bytes / 1024,
+        inv.moved_last / 1024,
+        world.compaction.0 * 100.0,
+        world.compaction.1 * 100.0
+    );
+    println!(
+        "  inventory heap use {} allocations over the run (chunks taken and given back)",
+        world.inventory_allocations
+    );
+    println!("  storage map before (# live, P rented, x freed, . empty):");
+    for line in world.map_before.lines() {
+        println!("    {line}");
+    }
+    println!("  storage map after:");
+    for line in world.map_after.lines() {
+        println!("    {line}");
+    }
     print_registry();
     println!(
-        "  heap allocations after frame {WARM_UP}: {steady_allocations}{}",
+        "  heap allocations after frame {WARM_UP}, inventories aside: {steady_allocations}{}",
         if steady_allocations == 0 {
             " (steady state)"
         } else {

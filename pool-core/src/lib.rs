@@ -29,6 +29,9 @@
 //! - [`Arena`]: per-frame or per-request scratch memory: allocation is a pointer bump,
 //!   everything is released at once by [`Arena::reset`], and the borrow checker proves
 //!   nothing outlives it. Works as an `allocator_api2` allocator for collections.
+//! - [`Shuffler<T>`]: variable-length blocks (inventories, mesh data, message bodies)
+//!   behind handles, compacted by [`Shuffler::shuffle`] so memory stays dense, while rented
+//!   blocks stay put.
 //! - [`BinnedAllocator`]: byte records of many sizes (messages, snapshots, serialized
 //!   components) in [size-class](size_class) bins behind [`BlockHandle`]s; deterministic
 //!   LIFO reuse, `bytemuck` views, and snapshot/restore for rollback networking.
@@ -91,6 +94,7 @@ pub mod pool;
 pub mod pooled;
 #[cfg(feature = "std")]
 pub mod registry;
+pub mod shuffler;
 pub mod size_class;
 
 #[doc(inline)]
@@ -107,6 +111,8 @@ pub use crate::handle::Handle;
 pub use crate::pool::{Pool, PoolBuilder, PoolStats, Rent, RentMut, Rentals};
 #[doc(inline)]
 pub use crate::pooled::{Pooled, Reset};
+#[doc(inline)]
+pub use crate::shuffler::{ShuffleHandle, Shuffler};
 
 /// Derives [`Pooled`] and [`Reset`] for a struct or enum, and per-type handle and guard
 /// names; see the crate docs' "Deriving Pooled" section.

@@ -1,0 +1,716 @@
+//! [`Shuffler<T>`]: variable-length blocks behind generational handles, compacted in place
+//! (a "shuffle") without ever moving a block that is rented.
+//!
+//! # Invariants
+//!
+//! - `slots[i]` is `Live` (odd version; its handle resolves), `Zombie` (freed while rented:
+//!   even version, waiting for its last guard), or `Vacant` (even version; on the free list
+//!   unless retired at version 0).
+//! - Every `Live`/`Zombie` block and every `pending` block names `len` initialised elements
+//!   at `chunks[chunk].at(offset)`, inside `0..chunks[chunk].top`; no two overlap. Blocks
+//!   of length 0 name no storage.
+//! - A block with `rent > 0` (or a `Zombie`) is pinned: a shuffle never moves it.
+//! - `&mut Inner` is only ever alive inside one method body that runs no user code while
+//!   it holds it; element drops happen with no `&mut Inner` alive, on blocks that stay
+//!   reserved (in `pending` marked `dropping`) until they are done.
+//! - Guards reach their block only through the raw chunk pointer, never through `Inner`.
+
+mod guard;
+mod shuffle;
+mod storage;
+mod table;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::{Cell, UnsafeCell};
+use core::fmt;
+use core::marker::PhantomData;
+
+pub use self::guard::{BlockRent, BlockRentMut};
+use self::storage::Chunk;
+use crate::error::RentError;
+use crate::handle::{next_store_id, store_key, Handle};
+
+/// Marker naming blocks of `T` in a [`Shuffler<T>`]; see [`ShuffleHandle`].
+pub struct Blocks<T>(PhantomData<fn() -> T>, core::convert::Infallible);
+
+impl<T> fmt::Debug for Blocks<T> {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.1 {}
+    }
+}
+
+/// A handle to a block of `T`s in a [`Shuffler<T>`]: distinct from `Handle<T>`, so a pool
+/// handle cannot be used on a shuffler by mistake.
+///
+/// ```compile_fail,E0308
+/// let mut pool = pool_core::Pool::new();
+/// let shuffler: pool_core::Shuffler<u8> = pool_core::Shuffler::new();
+/// let h = pool.insert(1u8);
+/// shuffler.len_of(h);
+/// ```
+pub type ShuffleHandle<T> = Handle<Blocks<T>>;
+
+/// Why a block could not be created.
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::shuffler::{ShuffleError, Shuffler};
+/// let s: Shuffler<u64> = Shuffler::new();
+/// assert_eq!(s.try_alloc_with(usize::MAX, |_| 0).unwrap_err(), ShuffleError::SizeOverflow);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ShuffleError {
+    /// The element count overflows `isize::MAX` bytes or the `u32` index space.
+    SizeOverflow,
+    /// The allocator refused a new chunk.
+    AllocFailed,
+}
+
+impl fmt::Display for ShuffleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ShuffleError::SizeOverflow => "block size overflows",
+            ShuffleError::AllocFailed => "memory allocation failed",
+        })
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ShuffleError {}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Block {
+    chunk: u32,
+    offset: u32,
+    len: u32,
+}
+
+/// A chunk index meaning "no storage" (zero-length blocks).
+const NO_CHUNK: u32 = u32::MAX;
+const EXCLUSIVE: u32 = u32::MAX;
+const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Copy, Debug)]
+enum State {
+    Vacant { next: u32 },
+    Live { block: Block, rent: u32 },
+    Zombie { block: Block, rent: u32 },
+}
+
+struct Slot {
+    version: u32,
+    state: State,
+}
+
+/// A freed block whose elements still have to be dropped.
+#[derive(Clone, Copy)]
+struct Pending {
+    block: Block,
+    /// Being dropped right now (possibly re-entrantly): its space stays reserved.
+    dropping: bool,
+}
+
+pub(crate) struct Inner<T> {
+    slots: Vec<Slot>,
+    free_head: u32,
+    key: u32,
+    chunks: Vec<Chunk<T>>,
+    pending: Vec<Pending>,
+    live_blocks: usize,
+    live_elems: usize,
+    moved_last: usize,
+    budget: Option<usize>,
+}
+
+/// Variable-length blocks of `T` behind generational handles, compacted by
+/// [`shuffle`](Shuffler::shuffle) while rented blocks stay where they are.
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::Shuffler;
+///
+/// let inventories: Shuffler<u32> = Shuffler::new();
+/// let a = inventories.alloc_from_slice(&[1, 2, 3]);
+/// let b = inventories.alloc_with(5, |i| i as u32 * 10);
+/// let c = inventories.create(99);
+/// inventories.free(a); // a hole at the front
+/// {
+///     let pinned = inventories.rent(b).unwrap(); // b must not move while rented
+///     let at = pinned.as_ptr();
+///     inventories.shuffle(); // c moves into the hole, b stays
+///     assert_eq!((pinned.as_ptr(), &pinned[..]), (at, &[0, 10, 20, 30, 40][..]));
+/// }
+/// assert_eq!(&*inventories.rent(c).unwrap(), &[99]);
+/// ```
+pub struct Shuffler<T> {
+    inner: UnsafeCell<Inner<T>>,
+    id: u32,
+    /// Not `Sync`: `&self` methods mutate through the cell.
+    _not_sync: PhantomData<Cell<()>>,
+}
+
+// SAFETY: a `Shuffler` owns its elements (raw chunks included); moving it moves them, which
+// is sound when `T: Send`. Guards borrow it, so none is alive when it moves.
+unsafe impl<T: Send> Send for Shuffler<T> {}
+
+/// Counters of a [`Shuffler`]; see [`Shuffler::stats`].
+///
+/// # Examples
+///
+/// ```
+/// let s: pool_core::Shuffler<u8> = pool_core::Shuffler::new();
+/// s.alloc_from_slice(&[1, 2, 3]);
+/// assert_eq!(s.stats().live_bytes, 3);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ShuffleStats {
+    /// Live blocks.
+    pub live_blocks: usize,
+    /// Bytes of live elements.
+    pub live_bytes: usize,
+    /// Bytes held from the allocator in chunks.
+    pub resident_bytes: usize,
+    /// `1 - live / resident`: the share of resident memory not holding live data.
+    pub fragmentation: f64,
+    /// Chunks holding memory.
+    pub chunks: usize,
+    /// Blocks rented now (or freed while rented); counted when the stats are taken.
+    pub pinned_blocks: usize,
+    /// Freed blocks whose elements are dropped at the next shuffle.
+    pub pending_frees: usize,
+    /// Bytes the last shuffle (or incremental step) moved.
+    pub moved_last: usize,
+}
+
+impl<T> Default for Shuffler<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Shuffler<T> {
+    /// An empty shuffler; allocates on first use.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s: pool_core::Shuffler<String> = pool_core::Shuffler::new();
+    /// assert_eq!(s.len(), 0);
+    /// ```
+    pub fn new() -> Self {
+        Self::with_id(next_store_id())
+    }
+
+    /// An empty shuffler whose handle key derives from `id` (see [`Handle`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let a: pool_core::Shuffler<u8> = pool_core::Shuffler::with_id(4);
+    /// let b: pool_core::Shuffler<u8> = pool_core::Shuffler::with_id(4);
+    /// assert_eq!(a.create(1), b.create(2));
+    /// ```
+    pub fn with_id(id: u32) -> Self {
+        Shuffler {
+            inner: UnsafeCell::new(Inner {
+                slots: Vec::new(),
+                free_head: NONE,
+                key: store_key(id),
+                chunks: Vec::new(),
+                pending: Vec::new(),
+                live_blocks: 0,
+                live_elems: 0,
+                moved_last: 0,
+                budget: None,
+            }),
+            id,
+            _not_sync: PhantomData,
+        }
+    }
+
+    /// The state; see the module invariant on how long this may be held.
+    #[allow(clippy::mut_from_ref)]
+    #[inline]
+    fn inner(&self) -> &mut Inner<T> {
+        // SAFETY: `Shuffler` is not `Sync`, and no method holds this reference across user
+        // code or across a call that takes it again (module invariant), so it is unique.
+        unsafe { &mut *self.inner.get() }
+    }
+
+    // === creating blocks ===
+
+    /// A block of one element.
+    ///
+    /// # Panics
+    ///
+    /// If a chunk cannot be allocated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pool_core::Shuffler::new();
+    /// let h = s.create('x');
+    /// assert_eq!(s.len_of(h), Some(1));
+    /// ```
+    pub fn create(&self, value: T) -> ShuffleHandle<T> {
+        let mut value = Some(value);
+        self.alloc_with(1, |_| value.take().expect("called once"))
+    }
+
+    /// A block of `n` default values.
+    ///
+    /// # Panics
+    ///
+    /// As [`alloc_with`](Self::alloc_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s: pool_core::Shuffler<u16> = pool_core::Shuffler::new();
+    /// let h = s.alloc(4);
+    /// assert_eq!(&*s.rent(h).unwrap(), &[0; 4]);
+    /// ```
+    pub fn alloc(&self, n: usize) -> ShuffleHandle<T>
+    where
+        T: Default,
+    {
+        self.alloc_with(n, |_| T::default())
+    }
+
+    /// A copy of a slice.
+    ///
+    /// # Panics
+    ///
+    /// As [`alloc_with`](Self::alloc_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pool_core::Shuffler::new();
+    /// let h = s.alloc_from_slice(&["a", "b"]);
+    /// assert_eq!(&*s.rent(h).unwrap(), &["a", "b"]);
+    /// ```
+    pub fn alloc_from_slice(&self, src: &[T]) -> ShuffleHandle<T>
+    where
+        T: Clone,
+    {
+        self.alloc_with(src.len(), |i| src[i].clone())
+    }
+
+    /// A block of the iterator's items.
+    ///
+    /// # Panics
+    ///
+    /// As [`alloc_with`](Self::alloc_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pool_core::Shuffler::new();
+    /// let h = s.alloc_from_iter((0..5).map(|i| i * i));
+    /// assert_eq!(&*s.rent(h).unwrap(), &[0, 1, 4, 9, 16]);
+    /// ```
+    pub fn alloc_from_iter<I: IntoIterator<Item = T>>(&self, iter: I) -> ShuffleHandle<T> {
+        let items: Vec<T> = iter.into_iter().collect();
+        let mut items = items.into_iter();
+        self.alloc_with(items.len(), |_| items.next().expect("exact length"))
+    }
+
+    /// A block of `n` values made by `f(index)`.
+    ///
+    /// # Panics
+    ///
+    /// On any error of [`try_alloc_with`](Self::try_alloc_with), or if `f` panics (the
+    /// elements made so far are dropped and nothing else changes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pool_core::Shuffler::new();
+    /// let h = s.alloc_with(3, |i| i + 1);
+    /// assert_eq!(&*s.rent(h).unwrap(), &[1, 2, 3]);
+    /// ```
+    #[track_caller]
+    pub fn alloc_with(&self, n: usize, f: impl FnMut(usize) -> T) -> ShuffleHandle<T> {
+        match self.try_alloc_with(n, f) {
+            Ok(h) => h,
+            Err(e) => panic!("Shuffler: {e}"),
+        }
+    }
+
+    /// A block of `n` values made by `f(index)`, or why not; `f` is not called on error.
+    ///
+    /// # Errors
+    ///
+    /// [`ShuffleError::SizeOverflow`] if `n` elements overflow; [`ShuffleError::AllocFailed`]
+    /// if a chunk cannot be allocated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pool_core::Shuffler::new();
+    /// assert!(s.try_alloc_with(2, |i| i).is_ok());
+    /// ```
+    pub fn try_alloc_with(
+        &self,
+        n: usize,
+        mut f: impl FnMut(usize) -> T,
+    ) -> Result<ShuffleHandle<T>, ShuffleError> {
+        let len = u32::try_from(n).map_err(|_| ShuffleError::SizeOverflow)?;
+        core::alloc::Layout::array::<T>(n).map_err(|_| ShuffleError::SizeOverflow)?;
+        let block = self.inner().reserve(len)?;
+        // Fill with no `&mut Inner` alive (`f` is user code and may use `self`). The space
+        // is claimed (`top` moved past it), so nothing else lands there meanwhile.
+        struct Partial<T> {
+            start: *mut T,
+            done: usize,
+        }
+        impl<T> Drop for Partial<T> {
+            fn drop(&mut self) {
+                // SAFETY: the first `done` elements were written and are owned here.
+                unsafe {
+                    core::ptr::drop_in_place(core::ptr::slice_from_raw_parts_mut(
+                        self.start, self.done,
+                    ))
+                };
+            }
+        }
+        let start = self.inner().block_ptr(block);
+        let mut partial = Partial { start, done: 0 };
+        for i in 0..n {
+            // SAFETY: slot `i` of the freshly reserved block is in bounds and unused.
+            unsafe { start.add(i).write(f(i)) };
+            partial.done = i + 1;
+        }
+        core::mem::forget(partial);
+        Ok(self.inner().commit(block))
+    }
+
+    // === access ===
+
+    /// Number of live blocks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pool_core::Shuffler::new();
+    /// s.create(1);
+    /// assert_eq!(s.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.inner().live_blocks
+    }
+
+    /// Whether no block is live.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s: pool_core::Shuffler<u8> = pool_core::Shuffler::new();
+    /// assert!(s.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether `h` names a live block here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pool_core::Shuffler::new();
+    /// let h = s.create(1);
+    /// s.free(h);
+    /// assert!(!s.contains(h));
+    /// ```
+    pub fn contains(&self, h: ShuffleHandle<T>) -> bool {
+        self.inner().live(h).is_some()
+    }
+
+    /// Element count of the block `h` names.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s: pool_core::Shuffler<u8> = pool_core::Shuffler::new();
+    /// let h = s.alloc(7);
+    /// assert_eq!(s.len_of(h), Some(7));
+    /// ```
+    pub fn len_of(&self, h: ShuffleHandle<T>) -> Option<usize> {
+        let inner = self.inner();
+        let i = inner.live(h)?;
+        match inner.slots[i].state {
+            State::Live { block, .. } => Some(block.len as usize),
+            _ => None,
+        }
+    }
+
+    /// The block's elements; tied to `&mut self`, so no shuffle can move them meanwhile.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut s = pool_core::Shuffler::new();
+    /// let h = s.alloc_from_slice(&[1, 2]);
+    /// s.get_mut(h).unwrap()[0] = 5;
+    /// assert_eq!(s.get(h), Some(&[5, 2][..]));
+    /// ```
+    pub fn get(&mut self, h: ShuffleHandle<T>) -> Option<&[T]> {
+        let (ptr, len) = self.inner().locate(h)?;
+        // SAFETY: a live block (module invariant); `&mut self` excludes guards that could
+        // write it and shuffles that could move it for the borrow's duration.
+        Some(unsafe { core::slice::from_raw_parts(ptr, len) })
+    }
+
+    /// The block's elements, mutably; tied to `&mut self`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut s = pool_core::Shuffler::new();
+    /// let h = s.create(1);
+    /// s.get_mut(h).unwrap()[0] += 1;
+    /// assert_eq!(s.get(h), Some(&[2][..]));
+    /// ```
+    pub fn get_mut(&mut self, h: ShuffleHandle<T>) -> Option<&mut [T]> {
+        let (ptr, len) = self.inner().locate(h)?;
+        // SAFETY: as in `get`, and `&mut self` makes the slice unique.
+        Some(unsafe { core::slice::from_raw_parts_mut(ptr, len) })
+    }
+
+    /// Rents the block shared; it is pinned (never moved) while the guard lives.
+    ///
+    /// # Errors
+    ///
+    /// [`RentError::Stale`] for a handle that is not live; [`RentError::Busy`] if the block
+    /// is exclusively rented.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pool_core::Shuffler::new();
+    /// let h = s.create(3);
+    /// let (a, b) = (s.rent(h).unwrap(), s.rent(h).unwrap());
+    /// assert_eq!(a[0] + b[0], 6);
+    /// ```
+    #[inline]
+    pub fn rent(&self, h: ShuffleHandle<T>) -> Result<BlockRent<'_, T>, RentError> {
+        let g = self.inner().pin(h, false)?;
+        self.budget_step();
+        Ok(BlockRent::new(self, g))
+    }
+
+    /// Rents the block exclusively; pinned while the guard lives.
+    ///
+    /// # Errors
+    ///
+    /// [`RentError::Stale`] for a handle that is not live; [`RentError::Busy`] if the block
+    /// is rented.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pool_core::Shuffler::new();
+    /// let h = s.alloc_from_slice(&[1, 2]);
+    /// s.rent_mut(h).unwrap().reverse();
+    /// assert_eq!(&*s.rent(h).unwrap(), &[2, 1]);
+    /// ```
+    #[inline]
+    pub fn rent_mut(&self, h: ShuffleHandle<T>) -> Result<BlockRentMut<'_, T>, RentError> {
+        let g = self.inner().pin(h, true)?;
+        self.budget_step();
+        Ok(BlockRentMut::new(self, g))
+    }
+
+    /// Frees the block: the handle is invalid at once; the elements are dropped at the next
+    /// shuffle (after the last guard returns, if it is rented). Returns `false` for a handle
+    /// that is not live.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = pool_core::Shuffler::new();
+    /// let h = s.create(String::from("x"));
+    /// assert!(s.free(h));
+    /// assert!(!s.free(h));
+    /// assert_eq!(s.stats().pending_frees, 1);
+    /// ```
+    pub fn free(&self, h: ShuffleHandle<T>) -> bool {
+        self.inner().free(h)
+    }
+
+    // === iteration, stats, pictures ===
+
+    /// Live blocks with their handles, in storage order; tied to `&mut self`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut s = pool_core::Shuffler::new();
+    /// let a = s.create(1);
+    /// let b = s.alloc_from_slice(&[2, 3]);
+    /// let all: Vec<_> = s.iter().map(|(h, v)| (h, v.to_vec())).collect();
+    /// assert_eq!(all, [(a, vec![1]), (b, vec![2, 3])]);
+    /// ```
+    pub fn iter(&mut self) -> impl Iterator<Item = (ShuffleHandle<T>, &[T])> + '_ {
+        let inner = self.inner();
+        let order = inner.storage_order(true);
+        let key = inner.key;
+        let entries: Vec<_> = order
+            .into_iter()
+            .map(|(i, block)| {
+                let h = Handle::encode(i as u32, inner.slots[i].version, key);
+                (h, inner.block_ptr(block), block.len as usize)
+            })
+            .collect();
+        // SAFETY: each pointer names a live block (module invariant); `&mut self` keeps
+        // shuffles and guards away for the iterator's lifetime.
+        entries
+            .into_iter()
+            .map(|(h, p, n)| (h, unsafe { core::slice::from_raw_parts(p as *const T, n) }))
+    }
+
+    /// The store's counters (O(blocks): pins are counted, not tracked on the rent path).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s: pool_core::Shuffler<u64> = pool_core::Shuffler::new();
+    /// s.alloc(10);
+    /// let st = s.stats();
+    /// assert_eq!((st.live_blocks, st.live_bytes), (1, 80));
+    /// ```
+    pub fn stats(&self) -> ShuffleStats {
+        let inner = self.inner();
+        let size = core::mem::size_of::<T>();
+        let resident: usize = inner.chunks.iter().map(Chunk::bytes).sum();
+        let live = inner.live_elems * size;
+        ShuffleStats {
+            live_blocks: inner.live_blocks,
+            live_bytes: live,
+            resident_bytes: resident,
+            fragmentation: if resident == 0 {
+                0.0
+            } else {
+                1.0 - live as f64 / resident as f64
+            },
+            chunks: inner.chunks.iter().filter(|c| c.cap > 0).count(),
+            pinned_blocks: inner
+                .slots
+                .iter()
+                .filter(|s| match s.state {
+                    State::Live { rent, .. } => rent > 0,
+                    State::Zombie { .. } => true,
+                    State::Vacant { .. } => false,
+                })
+                .count(),
+            pending_frees: inner.pending.len(),
+            moved_last: inner.moved_last,
+        }
+    }
+
+    /// A text map of the storage: one line per chunk, one character per cell of up to
+    /// `cells_per_line` cells: `#` live, `P` pinned (rented), `x` freed and waiting for a
+    /// shuffle, `.` empty. A cell shows the "busiest" state of the elements it covers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s: pool_core::Shuffler<u8> = pool_core::Shuffler::new();
+    /// let a = s.alloc(2);
+    /// s.alloc(2);
+    /// s.free(a);
+    /// // One chunk; at one element per cell the freed block shows before the live one.
+    /// let map = s.storage_map(usize::MAX);
+    /// assert_eq!(map.lines().count(), 1);
+    /// assert!(map.starts_with("xx##.."));
+    /// s.shuffle();
+    /// assert!(s.storage_map(usize::MAX).starts_with("##.."));
+    /// ```
+    pub fn storage_map(&self, cells_per_line: usize) -> String {
+        self.inner().storage_map(cells_per_line.max(1))
+    }
+
+    /// Sets the incremental budget: with `Some(bytes)`, every `rent`, `rent_mut` and guard
+    /// return does at most that many bytes of compaction work. `None` turns it off.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s: pool_core::Shuffler<u8> = pool_core::Shuffler::new();
+    /// s.set_budget(Some(4096));
+    /// ```
+    pub fn set_budget(&self, bytes: Option<usize>) {
+        self.inner().budget = bytes;
+    }
+
+    /// The id its handle key derives from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s: pool_core::Shuffler<u8> = pool_core::Shuffler::with_id(9);
+    /// assert_eq!(s.id(), 9);
+    /// ```
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    #[inline]
+    fn budget_step(&self) {
+        if let Some(budget) = self.inner().budget {
+            self.budget_step_slow(budget);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn budget_step_slow(&self, budget: usize) {
+        self.shuffle_within(budget);
+    }
+}
+
+/// What a new guard needs.
+pub(crate) struct PinInfo<T> {
+    slot: usize,
+    ptr: *mut T,
+    len: usize,
+    handle: ShuffleHandle<T>,
+}
+
+impl<T> Drop for Shuffler<T> {
+    fn drop(&mut self) {
+        // Drop every element still here: live, zombie (guards are gone: `&mut self`) and
+        // pending. Chunks free their memory afterwards, even if a `Drop` panics.
+        let inner = self.inner.get_mut();
+        let mut blocks: Vec<Block> = inner.pending.drain(..).map(|p| p.block).collect();
+        for s in &mut inner.slots {
+            match s.state {
+                State::Live { block, .. } | State::Zombie { block, .. } => blocks.push(block),
+                State::Vacant { .. } => {}
+            }
+            s.state = State::Vacant { next: NONE };
+        }
+        for b in blocks {
+            let p = inner.block_ptr(b);
+            // SAFETY: each block holds `len` initialised elements (module invariant) and is
+            // dropped once: its record was taken out above.
+            unsafe {
+                core::ptr::drop_in_place(core::ptr::slice_from_raw_parts_mut(p, b.len as usize))
+            };
+        }
+    }
+}
+
+impl<T> fmt::Debug for Shuffler<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shuffler")
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,256 @@
+//! Compaction: dropping freed blocks, sliding unpinned blocks toward the front, and
+//! returning empty chunks.
+//!
+//! Blocks are visited in storage order with a cursor. A movable block goes to the first
+//! place at or after the cursor, and before its own position, that overlaps no obstacle
+//! (a rented, zombie or pending block); otherwise it stays. Every block before the cursor
+//! has been placed, so the destination can only overlap free space or the block itself
+//! (`ptr::copy` handles that overlap). Pinned blocks never move.
+
+use super::{Block, Pending, Shuffler, State, NO_CHUNK};
+
+impl<T> Shuffler<T> {
+    /// Compacts the storage: drops the elements of freed blocks, moves every live block
+    /// that is not rented toward the front, and returns empty chunks to the allocator.
+    /// Callable while guards are alive; their blocks stay where they are.
+    ///
+    /// If a freed element's `Drop` panics, that block counts as dropped (never dropped
+    /// twice), the others stay pending for the next shuffle, and nothing has moved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s: pool_core::Shuffler<u64> = pool_core::Shuffler::new();
+    /// let hs: Vec<_> = (0..100).map(|i| s.alloc_with(50, |_| i)).collect();
+    /// for h in hs.iter().step_by(2) {
+    ///     s.free(*h);
+    /// }
+    /// s.shuffle();
+    /// assert!(s.stats().fragmentation < 0.6);
+    /// assert_eq!(&s.rent(hs[1]).unwrap()[..2], &[1, 1]);
+    /// ```
+    pub fn shuffle(&self) {
+        self.shuffle_within(usize::MAX);
+    }
+
+    /// One bounded step of compaction: at most `budget` bytes of elements dropped or moved.
+    /// Returns the bytes moved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s: pool_core::Shuffler<u8> = pool_core::Shuffler::new();
+    /// let a = s.alloc(100);
+    /// let b = s.alloc(100);
+    /// s.free(a);
+    /// assert_eq!(s.shuffle_step(10), 0); // 100 bytes to drop first; the budget is used up
+    /// assert_eq!(s.shuffle_step(1000), 100); // b moves to the front
+    /// assert!(s.contains(b));
+    /// ```
+    pub fn shuffle_step(&self, budget: usize) -> usize {
+        self.shuffle_within(budget)
+    }
+
+    pub(super) fn shuffle_within(&self, budget: usize) -> usize {
+        let size = core::mem::size_of::<T>();
+        let dropped = self.drop_pending(budget);
+        if dropped > budget {
+            self.inner().moved_last = 0;
+            return 0;
+        }
+        let moved = self.compact(budget - dropped, size);
+        let inner = self.inner();
+        inner.moved_last = moved;
+        inner.retop();
+        moved
+    }
+
+    /// Drops pending blocks (newest first) until `budget` bytes are done; returns the bytes.
+    fn drop_pending(&self, budget: usize) -> usize {
+        let size = core::mem::size_of::<T>();
+        if !core::mem::needs_drop::<T>() {
+            // Nothing to run: the space is simply free again.
+            let inner = self.inner();
+            let bytes = inner
+                .pending
+                .iter()
+                .map(|p| p.block.len as usize * size)
+                .sum();
+            inner.pending.retain(|p| p.dropping);
+            return bytes;
+        }
+        let mut done = 0;
+        loop {
+            let (block, ptr) = {
+                let inner = self.inner();
+                // From the end, so unlisting is O(1); entries being dropped re-entrantly
+                // (marked `dropping`) are skipped.
+                let Some(k) = inner.pending.iter().rposition(|p| !p.dropping) else {
+                    return done;
+                };
+                let bytes = inner.pending[k].block.len as usize * size;
+                if done > 0 && done + bytes > budget {
+                    return done;
+                }
+                done += bytes.max(1);
+                inner.pending[k].dropping = true;
+                let block = inner.pending[k].block;
+                (block, inner.block_ptr(block))
+            };
+            /// Unlists the block once its drop is over, panicking or not: it is never
+            /// dropped twice, and its space stays reserved while user code runs.
+            struct Unlist<'s, T> {
+                shuffler: &'s Shuffler<T>,
+                block: Block,
+            }
+            impl<T> Drop for Unlist<'_, T> {
+                fn drop(&mut self) {
+                    let inner = self.shuffler.inner();
+                    if let Some(k) = inner
+                        .pending
+                        .iter()
+                        .rposition(|p| p.block == self.block && p.dropping)
+                    {
+                        inner.pending.remove(k);
+                    }
+                }
+            }
+            let unlist = Unlist {
+                shuffler: self,
+                block,
+            };
+            // SAFETY: the block holds `len` initialised elements nobody else owns (it was
+            // freed and its last guard returned); no `&mut Inner` is alive here, so a `Drop`
+            // that re-enters the shuffler is fine, and the block stays reserved until
+            // `unlist` runs.
+            unsafe {
+                core::ptr::drop_in_place(core::ptr::slice_from_raw_parts_mut(
+                    ptr,
+                    block.len as usize,
+                ))
+            };
+            drop(unlist);
+        }
+    }
+
+    /// Slides movable blocks toward the front; returns the bytes moved (at most `budget`).
+    fn compact(&self, budget: usize, size: usize) -> usize {
+        let inner = self.inner();
+        let order = inner.storage_order(false);
+        // Obstacles per chunk: rented, zombie and pending blocks, sorted by offset.
+        let mut obstacles: alloc::vec::Vec<alloc::vec::Vec<(usize, usize)>> =
+            alloc::vec![alloc::vec::Vec::new(); inner.chunks.len()];
+        let pinned = |slot: usize, inner: &super::Inner<T>| -> bool {
+            slot == usize::MAX
+                || match inner.slots[slot].state {
+                    State::Live { rent, .. } => rent > 0,
+                    _ => true,
+                }
+        };
+        for &(slot, b) in &order {
+            if b.chunk != NO_CHUNK && b.len > 0 && pinned(slot, inner) {
+                let start = b.offset as usize;
+                obstacles[b.chunk as usize].push((start, start + b.len as usize));
+            }
+        }
+        let mut moved = 0;
+        let (mut dc, mut doff) = (0usize, 0usize);
+        for (slot, b) in order {
+            if b.chunk == NO_CHUNK || b.len == 0 || pinned(slot, inner) {
+                continue;
+            }
+            let (own_c, own_o, len) = (b.chunk as usize, b.offset as usize, b.len as usize);
+            let dest = fit(inner, &obstacles, (dc, doff), len, (own_c, own_o));
+            let Some((c, o)) = dest else {
+                (dc, doff) = (own_c, own_o + len);
+                continue;
+            };
+            let bytes = len * size;
+            if moved + bytes > budget {
+                break;
+            }
+            let src = inner.block_ptr(b);
+            let dst = inner.chunks[c].at(o);
+            // SAFETY: `src` holds `len` initialised elements; `dst..dst + len` lies in chunk
+            // `c` (checked by `fit`) and overlaps only free space or the block itself, so a
+            // bitwise move (`copy` allows overlap) relocates the values; the block is not
+            // rented, so no reference to it exists.
+            unsafe { core::ptr::copy(src, dst, len) };
+            moved += bytes;
+            if let State::Live { block, .. } = &mut inner.slots[slot].state {
+                *block = Block {
+                    chunk: c as u32,
+                    offset: o as u32,
+                    len: len as u32,
+                };
+            }
+            (dc, doff) = (c, o + len);
+        }
+        moved
+    }
+}
+
+/// The first place at or after `from`, before `own`, where `len` elements fit between
+/// obstacles and within a chunk.
+fn fit<T>(
+    inner: &super::Inner<T>,
+    obstacles: &[alloc::vec::Vec<(usize, usize)>],
+    from: (usize, usize),
+    len: usize,
+    own: (usize, usize),
+) -> Option<(usize, usize)> {
+    let (mut c, mut o) = from;
+    loop {
+        if (c, o) >= own {
+            return None;
+        }
+        let cap = inner.chunks[c].cap;
+        let next = obstacles[c].iter().find(|&&(_, end)| end > o).copied();
+        match next {
+            Some((start, end)) if start < o + len => {
+                o = end;
+                continue;
+            }
+            _ => {}
+        }
+        let limit = next.map_or(cap, |(start, _)| start.min(cap));
+        if o + len <= limit {
+            return Some((c, o));
+        }
+        c += 1;
+        o = 0;
+    }
+}
+
+impl<T> super::Inner<T> {
+    /// Recomputes each chunk's top and returns empty chunks to the allocator.
+    pub(super) fn retop(&mut self) {
+        for c in &mut self.chunks {
+            c.top = 0;
+        }
+        let mut bump = |b: Block| {
+            if b.chunk != NO_CHUNK && b.len > 0 {
+                let c = &mut self.chunks[b.chunk as usize];
+                c.top = c.top.max((b.offset + b.len) as usize);
+            }
+        };
+        for s in &self.slots {
+            match s.state {
+                State::Live { block, .. } | State::Zombie { block, .. } => bump(block),
+                State::Vacant { .. } => {}
+            }
+        }
+        for p in &self.pending {
+            let Pending { block, .. } = *p;
+            bump(block);
+        }
+        for c in &mut self.chunks {
+            if c.top == 0 && c.cap > 0 {
+                c.release();
+            }
+        }
+        while self.chunks.last().is_some_and(|c| c.cap == 0) {
+            self.chunks.pop();
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! The handle table of a [`Shuffler`](super::Shuffler): generational slots, pins, frees.
+//! No user code runs in here.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::storage::Chunk;
+use super::{
+    Block, Inner, Pending, PinInfo, ShuffleError, ShuffleHandle, Slot, State, EXCLUSIVE, NONE,
+    NO_CHUNK,
+};
+use crate::error::RentError;
+use crate::Handle;
+
+impl<T> Inner<T> {
+    /// The slot index of a live handle.
+    #[inline]
+    pub(super) fn live(&self, h: ShuffleHandle<T>) -> Option<usize> {
+        let i = h.index() as usize;
+        let slot = self.slots.get(i)?;
+        (slot.version == h.version(self.key) && matches!(slot.state, State::Live { .. }))
+            .then_some(i)
+    }
+
+    #[inline]
+    pub(super) fn block_ptr(&self, b: Block) -> *mut T {
+        if b.chunk == NO_CHUNK {
+            return core::ptr::NonNull::dangling().as_ptr();
+        }
+        self.chunks[b.chunk as usize].at(b.offset as usize)
+    }
+
+    pub(super) fn locate(&self, h: ShuffleHandle<T>) -> Option<(*mut T, usize)> {
+        let i = self.live(h)?;
+        match self.slots[i].state {
+            State::Live { block, .. } => Some((self.block_ptr(block), block.len as usize)),
+            _ => None,
+        }
+    }
+
+    /// Claims room for `len` elements at the top of the last chunk, or in a new one.
+    pub(super) fn reserve(&mut self, len: u32) -> Result<Block, ShuffleError> {
+        if len == 0 {
+            return Ok(Block {
+                chunk: NO_CHUNK,
+                offset: 0,
+                len,
+            });
+        }
+        self.slots
+            .try_reserve(1)
+            .map_err(|_| ShuffleError::AllocFailed)?;
+        let n = len as usize;
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.cap > 0 && c.top + n <= c.cap);
+        if !fits {
+            let min = (16 * 1024 / core::mem::size_of::<T>().max(1)).max(64);
+            let chunk = Chunk::new(n.max(min)).ok_or(ShuffleError::AllocFailed)?;
+            if self.chunks.len() >= NO_CHUNK as usize - 1 {
+                return Err(ShuffleError::SizeOverflow);
+            }
+            self.chunks
+                .try_reserve(1)
+                .map_err(|_| ShuffleError::AllocFailed)?;
+            self.chunks.push(chunk);
+        }
+        let ci = self.chunks.len() - 1;
+        let c = &mut self.chunks[ci];
+        let offset = c.top;
+        c.top += n;
+        Ok(Block {
+            chunk: ci as u32,
+            offset: offset as u32,
+            len,
+        })
+    }
+
+    /// Publishes a filled block under a new handle.
+    pub(super) fn commit(&mut self, block: Block) -> ShuffleHandle<T> {
+        self.live_blocks += 1;
+        self.live_elems += block.len as usize;
+        let (i, version) = if self.free_head != NONE {
+            let i = self.free_head as usize;
+            let slot = &mut self.slots[i];
+            if let State::Vacant { next } = slot.state {
+                self.free_head = next;
+            }
+            slot.version += 1;
+            slot.state = State::Live { block, rent: 0 };
+            (i, slot.version)
+        } else {
+            self.slots.push(Slot {
+                version: 1,
+                state: State::Live { block, rent: 0 },
+            });
+            (self.slots.len() - 1, 1)
+        };
+        Handle::encode(i as u32, version, self.key)
+    }
+
+    /// Makes slot `i` vacant: its version becomes even (if it is not already, as for a
+    /// zombie), and a slot whose version wrapped to 0 is retired for good.
+    pub(super) fn vacate(&mut self, i: usize) {
+        let slot = &mut self.slots[i];
+        if slot.version & 1 == 1 {
+            slot.version = slot.version.wrapping_add(1);
+        }
+        if slot.version == 0 {
+            slot.state = State::Vacant { next: NONE };
+            return;
+        }
+        slot.state = State::Vacant {
+            next: self.free_head,
+        };
+        self.free_head = i as u32;
+    }
+
+    #[inline]
+    pub(super) fn pin(
+        &mut self,
+        h: ShuffleHandle<T>,
+        exclusive: bool,
+    ) -> Result<PinInfo<T>, RentError> {
+        let i = self.live(h).ok_or(RentError::Stale)?;
+        let State::Live { block, rent } = &mut self.slots[i].state else {
+            return Err(RentError::Stale);
+        };
+        let new = match (exclusive, *rent) {
+            (true, 0) => EXCLUSIVE,
+            (false, r) if r < EXCLUSIVE - 1 => r + 1,
+            _ => return Err(RentError::Busy),
+        };
+        *rent = new;
+        let block = *block;
+        Ok(PinInfo {
+            slot: i,
+            ptr: self.block_ptr(block),
+            len: block.len as usize,
+            handle: h,
+        })
+    }
+
+    /// Gives a pin back; a zombie whose last pin returns becomes pending.
+    #[inline]
+    pub(super) fn unpin(&mut self, slot: usize) {
+        let (block, rent, zombie) = match &mut self.slots[slot].state {
+            State::Live { block, rent } => (*block, rent, false),
+            State::Zombie { block, rent } => (*block, rent, true),
+            State::Vacant { .. } => return,
+        };
+        *rent = if *rent == EXCLUSIVE { 0 } else { *rent - 1 };
+        if *rent == 0 && zombie {
+            self.pending.push(Pending {
+                block,
+                dropping: false,
+            });
+            self.vacate(slot);
+        }
+    }
+
+    pub(super) fn free(&mut self, h: ShuffleHandle<T>) -> bool {
+        let Some(i) = self.live(h) else {
+            return false;
+        };
+        let State::Live { block, rent } = self.slots[i].state else {
+            return false;
+        };
+        self.live_blocks -= 1;
+        self.live_elems -= block.len as usize;
+        if rent == 0 {
+            self.pending.push(Pending {
+                block,
+                dropping: false,
+            });
+            self.vacate(i);
+        } else {
+            // Stale at once, dropped after the last guard returns.
+            let slot = &mut self.slots[i];
+            slot.version = slot.version.wrapping_add(1);
+            slot.state = State::Zombie { block, rent };
+        }
+        true
+    }
+
+    /// Blocks in storage order: `(slot, block)` of live ones, or of every pinned or live
+    /// one and pending ones (slot `usize::MAX`) when `live_only` is false.
+    pub(super) fn storage_order(&self, live_only: bool) -> Vec<(usize, Block)> {
+        let mut v: Vec<(usize, Block)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s.state {
+                State::Live { block, .. } => Some((i, block)),
+                State::Zombie { block, .. } if !live_only => Some((i, block)),
+                _ => None,
+            })
+            .collect();
+        if !live_only {
+            v.extend(self.pending.iter().map(|p| (usize::MAX, p.block)));
+        }
+        v.sort_by_key(|&(_, b)| (b.chunk, b.offset));
+        v
+    }
+
+    pub(super) fn storage_map(&self, width: usize) -> String {
+        let mut out = String::new();
+        for (ci, c) in self.chunks.iter().enumerate() {
+            if c.cap == 0 {
+                continue;
+            }
+            let cells = c.cap.min(width);
+            let per = c.cap.div_ceil(cells);
+            let mut line = alloc::vec![b'.'; cells];
+            let mut mark = |b: Block, ch: u8| {
+                if b.chunk as usize != ci || b.len == 0 {
+                    return;
+                }
+                let (s, e) = (
+                    b.offset as usize / per,
+                    (b.offset + b.len - 1) as usize / per,
+                );
+                for cell in &mut line[s..=e.min(cells - 1)] {
+                    let rank = |x: u8| match x {
+                        b'P' => 3,
+                        b'#' => 2,
+                        b'x' => 1,
+                        _ => 0,
+                    };
+                    if rank(ch) > rank(*cell) {
+                        *cell = ch;
+                    }
+                }
+            };
+            for s in &self.slots {
+                match s.state {
+                    State::Live { block, rent } => mark(block, if rent > 0 { b'P' } else { b'#' }),
+                    State::Zombie { block, .. } => mark(block, b'P'),
+                    State::Vacant { .. } => {}
+                }
+            }
+            for p in &self.pending {
+                mark(p.block, b'x');
+            }
+            out.push_str(core::str::from_utf8(&line).unwrap_or(""));
+            out.push('\n');
+        }
+        out
+    }
+}

@@ -1,0 +1,243 @@
+//! Public-API tests of `Shuffler`: handles, pinning, freeing rented blocks, leaked guards,
+//! panicking drops during a shuffle, odd types and sizes, memory after compaction.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use pool_core::shuffler::ShuffleError;
+use pool_core::{Handle, RentError, ShuffleHandle, Shuffler};
+
+#[cfg(miri)]
+const N: usize = 40;
+#[cfg(not(miri))]
+const N: usize = 10_000;
+
+#[test]
+fn stale_forged_and_foreign_handles_are_rejected() {
+    let s: Shuffler<u32> = Shuffler::new();
+    let other: Shuffler<u32> = Shuffler::new();
+    let h = s.alloc_from_slice(&[1, 2, 3]);
+    let foreign = other.create(9);
+    assert_eq!(foreign.index(), h.index());
+    assert!(!s.contains(foreign));
+    assert_eq!(s.rent(foreign).unwrap_err(), RentError::Stale);
+    assert!(!s.free(foreign));
+    for bits in [0u64, 1, u64::MAX, h.to_bits() ^ (1 << 33), (7 << 32) | 3] {
+        if let Some(f) = Handle::from_bits(bits) {
+            assert!(f == h || (s.len_of(f).is_none() && s.rent_mut(f).is_err()));
+        }
+    }
+    assert!(s.free(h));
+    assert_eq!(s.len_of(h), None);
+    let h2 = s.create(5);
+    assert_eq!(h2.index(), h.index());
+    assert_ne!(h2, h);
+    assert_eq!(s.rent(h).unwrap_err(), RentError::Stale);
+}
+
+#[test]
+fn freeing_a_rented_block_waits_for_its_guard() {
+    let drops = Rc::new(Cell::new(0));
+    #[derive(Debug)]
+    struct D(Rc<Cell<u32>>);
+    impl Drop for D {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+    let s = Shuffler::new();
+    let h = s.alloc_with(3, |_| D(drops.clone()));
+    let g = s.rent(h).unwrap();
+    let at = g.as_ptr();
+    assert!(s.free(h)); // invalid at once...
+    assert!(!s.contains(h));
+    assert_eq!(s.rent(h).unwrap_err(), RentError::Stale);
+    s.shuffle(); // ...but pinned, alive and unmoved while the guard lives
+    assert_eq!((g.as_ptr(), g.len(), drops.get()), (at, 3, 0));
+    drop(g);
+    assert_eq!(s.stats().pending_frees, 1);
+    s.shuffle();
+    assert_eq!(drops.get(), 3);
+    assert_eq!(s.stats().pending_frees, 0);
+}
+
+#[test]
+fn leaked_guards_pin_forever_never_dangle() {
+    let s: Shuffler<u64> = Shuffler::new();
+    let a = s.alloc_with(4, |i| i as u64);
+    let b = s.alloc_with(4, |i| 10 + i as u64);
+    std::mem::forget(s.rent_mut(a).unwrap());
+    assert_eq!(s.rent(a).unwrap_err(), RentError::Busy);
+    s.free(a);
+    s.shuffle();
+    assert_eq!(s.stats().pinned_blocks, 1);
+    assert_eq!(&*s.rent(b).unwrap(), &[10, 11, 12, 13]);
+    drop(s); // the leaked block's elements are still dropped with the store
+}
+
+#[test]
+fn a_panicking_drop_during_a_shuffle_never_drops_twice() {
+    let drops = Rc::new(Cell::new(0u32));
+    #[derive(Debug)]
+    struct D(Rc<Cell<u32>>, bool);
+    impl Drop for D {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+            if self.1 && !std::thread::panicking() {
+                panic!("drop fails");
+            }
+        }
+    }
+    let s = Shuffler::new();
+    let a = s.alloc_with(3, |i| D(drops.clone(), i == 1));
+    let b = s.alloc_with(2, |_| D(drops.clone(), false));
+    let c = s.alloc_with(2, |_| D(drops.clone(), false));
+    // Pending blocks are dropped newest first: `a` (whose second element panics) first.
+    s.free(b);
+    s.free(a);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.shuffle()));
+    assert!(r.is_err());
+    // The panicking block counts as dropped (all three elements were), b is still pending.
+    assert_eq!(drops.get(), 3);
+    assert_eq!(s.stats().pending_frees, 1);
+    s.shuffle();
+    assert_eq!(drops.get(), 5);
+    assert!(s.contains(c));
+    drop(s);
+    assert_eq!(drops.get(), 7);
+}
+
+#[test]
+fn a_panicking_builder_drops_what_it_made() {
+    let drops = Rc::new(Cell::new(0u32));
+    #[derive(Debug)]
+    struct D(Rc<Cell<u32>>);
+    impl Drop for D {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+    let s = Shuffler::new();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        s.alloc_with(5, |i| {
+            assert!(i < 3, "builder fails");
+            D(drops.clone())
+        })
+    }));
+    assert!(r.is_err());
+    assert_eq!((drops.get(), s.len()), (3, 0));
+    let h = s.alloc_with(2, |_| D(drops.clone()));
+    assert_eq!(s.len_of(h), Some(2));
+}
+
+#[test]
+fn zero_sized_elements_and_zero_length_blocks() {
+    let s: Shuffler<()> = Shuffler::new();
+    let h = s.alloc(1000);
+    let empty = s.alloc(0);
+    assert_eq!((s.len_of(h), s.len_of(empty)), (Some(1000), Some(0)));
+    s.free(h);
+    s.shuffle();
+    assert_eq!(s.rent(empty).unwrap().len(), 0);
+    let t: Shuffler<String> = Shuffler::new();
+    let z = t.alloc_from_iter(std::iter::empty());
+    assert!(t.rent_mut(z).unwrap().is_empty());
+}
+
+#[repr(align(64))]
+#[derive(Clone, Debug, PartialEq, Default)]
+struct Wide(u8);
+
+#[test]
+fn over_aligned_elements_stay_aligned_across_shuffles() {
+    let s: Shuffler<Wide> = Shuffler::new();
+    let n = if cfg!(miri) { 12u8 } else { 50 };
+    let hs: Vec<_> = (0..n).map(|i| s.alloc_with(3, |_| Wide(i))).collect();
+    for h in hs.iter().step_by(3) {
+        s.free(*h);
+    }
+    s.shuffle();
+    for (i, h) in hs.iter().enumerate().filter(|(i, _)| i % 3 != 0) {
+        let g = s.rent(*h).unwrap();
+        assert_eq!(g.as_ptr() as usize % 64, 0);
+        assert_eq!(g[2], Wide(i as u8));
+    }
+}
+
+#[test]
+fn counts_whose_size_overflows_are_errors() {
+    let s: Shuffler<u64> = Shuffler::new();
+    assert_eq!(
+        s.try_alloc_with(usize::MAX / 4, |_| 0).unwrap_err(),
+        ShuffleError::SizeOverflow
+    );
+    assert_eq!(
+        s.try_alloc_with(u32::MAX as usize + 1, |_| 0).unwrap_err(),
+        ShuffleError::SizeOverflow
+    );
+    assert!(s.is_empty());
+}
+
+#[test]
+fn plain_references_and_iteration_follow_storage_order() {
+    let mut s: Shuffler<u16> = Shuffler::new();
+    let a = s.alloc_from_slice(&[1, 2]);
+    let b = s.create(3);
+    let c = s.alloc_from_slice(&[4, 5, 6]);
+    s.get_mut(b).unwrap()[0] = 30;
+    s.free(a);
+    s.shuffle();
+    let order: Vec<ShuffleHandle<u16>> = s.iter().map(|(h, _)| h).collect();
+    assert_eq!(order, [b, c]);
+    assert_eq!(s.get(c), Some(&[4, 5, 6][..]));
+    assert_eq!(s.get(a), None);
+}
+
+#[test]
+fn incremental_mode_bounds_each_step() {
+    let s: Shuffler<u64> = Shuffler::new();
+    let blocks = if cfg!(miri) { 24 } else { 200 };
+    let hs: Vec<_> = (0..blocks).map(|i| s.alloc_with(16, |_| i)).collect();
+    for h in hs.iter().step_by(2) {
+        s.free(*h);
+    }
+    s.set_budget(Some(16 * 8 * 4)); // four blocks of work per call
+    for _ in 0..blocks {
+        drop(s.rent(hs[1]).unwrap());
+        assert!(s.stats().moved_last <= 16 * 8 * 4);
+    }
+    for (i, h) in hs.iter().enumerate().skip(1).step_by(2) {
+        assert_eq!(s.rent(*h).unwrap()[15], i as u64);
+    }
+    // The small steps finished the job: a full shuffle finds nothing left to move.
+    s.set_budget(None);
+    s.shuffle();
+    assert_eq!(s.stats().moved_last, 0);
+}
+
+#[test]
+fn one_shuffle_brings_resident_close_to_live() {
+    let s: Shuffler<u8> = Shuffler::new();
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let hs: Vec<_> = (0..N)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            s.alloc((x % 200) as usize + 1)
+        })
+        .collect();
+    for (i, h) in hs.iter().enumerate() {
+        if (i * 7919) % 2 == 0 {
+            s.free(*h);
+        }
+    }
+    s.shuffle();
+    let st = s.stats();
+    // The last chunk's tail is the only slack left.
+    assert!(
+        st.resident_bytes as f64 <= st.live_bytes as f64 * 1.10 + 16384.0,
+        "{st:?}"
+    );
+    assert_eq!(st.pending_frees, 0);
+}
