@@ -241,3 +241,25 @@ fn one_shuffle_brings_resident_close_to_live() {
     );
     assert_eq!(st.pending_frees, 0);
 }
+
+#[test]
+fn a_builder_that_shuffles_re_entrantly_keeps_its_block() {
+    let s: Shuffler<u64> = Shuffler::new();
+    let old = s.alloc_with(64, |i| i as u64);
+    s.free(old);
+    // The builder frees, allocates and shuffles while its own block is half built.
+    let h = s.alloc_with(100, |i| {
+        if i == 50 {
+            let tmp = s.alloc_with(10, |j| j as u64);
+            s.free(tmp);
+            s.shuffle();
+        }
+        1000 + i as u64
+    });
+    let g = s.rent(h).unwrap();
+    assert!(g.iter().enumerate().all(|(i, &v)| v == 1000 + i as u64));
+    drop(g);
+    s.shuffle();
+    let g = s.rent(h).unwrap();
+    assert!(g.iter().enumerate().all(|(i, &v)| v == 1000 + i as u64));
+}

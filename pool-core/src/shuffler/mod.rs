@@ -364,13 +364,21 @@ impl<T> Shuffler<T> {
         let len = u32::try_from(n).map_err(|_| ShuffleError::SizeOverflow)?;
         core::alloc::Layout::array::<T>(n).map_err(|_| ShuffleError::SizeOverflow)?;
         let block = self.inner().reserve(len)?;
-        // Fill with no `&mut Inner` alive (`f` is user code and may use `self`). The space
-        // is claimed (`top` moved past it), so nothing else lands there meanwhile.
-        struct Partial<T> {
+        // Until it is committed the block is listed as a reservation (a pending entry marked
+        // `dropping`): a shuffle that `f` runs re-entrantly treats it as an obstacle and
+        // keeps its chunk, and nothing else is placed there.
+        self.inner().pending.push(Pending {
+            block,
+            dropping: true,
+        });
+        /// On unwind: drops what was built and lifts the reservation.
+        struct Partial<'s, T> {
+            shuffler: &'s Shuffler<T>,
+            block: Block,
             start: *mut T,
             done: usize,
         }
-        impl<T> Drop for Partial<T> {
+        impl<T> Drop for Partial<'_, T> {
             fn drop(&mut self) {
                 // SAFETY: the first `done` elements were written and are owned here.
                 unsafe {
@@ -378,16 +386,24 @@ impl<T> Shuffler<T> {
                         self.start, self.done,
                     ))
                 };
+                self.shuffler.inner().unreserve(self.block);
             }
         }
         let start = self.inner().block_ptr(block);
-        let mut partial = Partial { start, done: 0 };
+        let mut partial = Partial {
+            shuffler: self,
+            block,
+            start,
+            done: 0,
+        };
         for i in 0..n {
-            // SAFETY: slot `i` of the freshly reserved block is in bounds and unused.
+            // SAFETY: slot `i` of the reserved block is in bounds, unused, and stays put
+            // (reservations are obstacles to every shuffle).
             unsafe { start.add(i).write(f(i)) };
             partial.done = i + 1;
         }
         core::mem::forget(partial);
+        self.inner().unreserve(block);
         Ok(self.inner().commit(block))
     }
 

@@ -77,6 +77,17 @@ impl<T> Inner<T> {
         })
     }
 
+    /// Lifts the reservation `try_alloc_with` placed on `block`.
+    pub(super) fn unreserve(&mut self, block: Block) {
+        if let Some(k) = self
+            .pending
+            .iter()
+            .rposition(|p| p.block == block && p.dropping)
+        {
+            self.pending.remove(k);
+        }
+    }
+
     /// Publishes a filled block under a new handle.
     pub(super) fn commit(&mut self, block: Block) -> ShuffleHandle<T> {
         self.live_blocks += 1;
