@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pool_core::Arena;
+use typed_pool_tests::XorShift;
 
 const N: usize = 1_000_000;
 
@@ -22,12 +23,10 @@ struct Big([u64; 8]);
 
 /// Mixed sizes 8..256 and alignments 1..16, the same sequence for everyone.
 fn mixed() -> Vec<Layout> {
-    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
     (0..N)
         .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next();
             let size = 8 + (x % 249) as usize;
             let align = 1 << ((x >> 20) % 5);
             Layout::from_size_align(size, align).unwrap()

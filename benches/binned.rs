@@ -13,15 +13,14 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mimalloc::MiMalloc;
 use pool_core::size_class::SizeClass;
 use pool_core::{BinnedAllocator, BlockHandle};
+use typed_pool_tests::XorShift;
 
 /// A realistic mix: mostly small records, a tail up to 64 KiB.
 fn sizes(n: usize, seed: u64) -> Vec<usize> {
-    let mut x = seed;
+    let mut rng = XorShift(seed);
     (0..n)
         .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next();
             match x % 100 {
                 0..=69 => 8 + (x >> 8) as usize % 120,         // 70%: 8..128 B
                 70..=94 => 128 + (x >> 8) as usize % 1_920,    // 25%: 128 B..2 KiB

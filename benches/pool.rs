@@ -14,6 +14,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use pool_core::{Handle, Pool};
 use slab::Slab;
 use slotmap::{DefaultKey, SlotMap};
+use typed_pool_tests::XorShift as Rng;
 
 // === payloads ===
 
@@ -128,24 +129,6 @@ impl<V: Payload> Store<V> for SlotMap<DefaultKey, V> {
     }
     fn sum_values(&self) -> u64 {
         self.values().fold(0, |a, v| a.wrapping_add(v.value()))
-    }
-}
-
-/// Deterministic xorshift, so every store sees the same sequence.
-struct Rng(u64);
-
-impl Rng {
-    #[inline]
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    #[inline]
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
     }
 }
 

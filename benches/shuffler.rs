@@ -12,21 +12,19 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use pool_core::{ShuffleHandle, Shuffler};
 use slotmap::{DefaultKey, SlotMap};
+use typed_pool_tests::XorShift as Rng;
 
 const LIVE: usize = 10_000;
 const OPS: usize = 1_000;
 
-struct Rng(u64);
+/// Block lengths 1..=1024.
+trait BlockLen {
+    fn len(&mut self) -> usize;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
+impl BlockLen for Rng {
     fn len(&mut self) -> usize {
-        1 + (self.next() % 1024) as usize
+        1 + self.below(1024)
     }
 }
 

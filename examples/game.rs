@@ -21,7 +21,7 @@ use allocator_api2::vec::Vec as ArenaVec;
 use pool_core::{
     registry, Arena, BinnedAllocator, BlockHandle, Pool, Pooled, RentError, ShuffleHandle, Shuffler,
 };
-use typed_pool_tests::CountingAlloc;
+use typed_pool_tests::{CountingAlloc, XorShift as Rng};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::new();
@@ -80,20 +80,9 @@ struct Envelope {
     body: Option<BlockHandle>,
 }
 
-/// Deterministic xorshift: the same run every time.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn unit(&mut self) -> f32 {
-        (self.next() % 2_001) as f32 / 1_000.0 - 1.0
-    }
+/// A value in -1.0..=1.0 from the deterministic generator.
+fn unit(rng: &mut Rng) -> f32 {
+    (rng.next() % 2_001) as f32 / 1_000.0 - 1.0
 }
 
 #[derive(Default)]
@@ -188,10 +177,10 @@ impl World {
             }
             let h = self.entities.acquire();
             let (x, y, vx, vy) = (
-                self.rng.unit() * 100.0,
-                self.rng.unit() * 100.0,
-                self.rng.unit(),
-                self.rng.unit(),
+                unit(&mut self.rng) * 100.0,
+                unit(&mut self.rng) * 100.0,
+                unit(&mut self.rng),
+                unit(&mut self.rng),
             );
             let hp = 20 + (self.rng.next() % 30) as i32;
             let e = &mut self.entities[h];

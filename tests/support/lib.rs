@@ -77,3 +77,35 @@ unsafe impl GlobalAlloc for CountingAlloc {
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
+
+/// A deterministic xorshift generator (13/7/17), so benches and examples see the same
+/// sequence on every run and machine.
+///
+/// # Examples
+///
+/// ```
+/// let mut a = typed_pool_tests::XorShift(7);
+/// let mut b = typed_pool_tests::XorShift(7);
+/// assert_eq!(a.next(), b.next());
+/// assert!(a.below(10) < 10);
+/// ```
+#[derive(Clone, Debug)]
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    /// The next value. The seed must not be 0.
+    #[inline]
+    #[allow(clippy::should_implement_trait)] // an infinite generator, not an iterator
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A value in `0..n` (`n > 0`).
+    #[inline]
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
