@@ -220,3 +220,76 @@ fn registry_lists_the_type_with_its_numbers() {
     );
     assert_eq!(info.high_water, 5);
 }
+
+// === generics: bounds, defaults and lifetimes the derive must respect ===
+
+/// `#[pooled(reset = default)]` on a field of generic type puts `T: Default` on the impl.
+#[derive(Pooled)]
+struct Slotted<T> {
+    #[pooled(reset = default)]
+    value: T,
+    hits: u32,
+}
+
+#[test]
+fn reset_default_on_a_generic_field_bounds_the_parameter() {
+    let mut s = Slotted {
+        value: String::from("x"),
+        hits: 3,
+    };
+    s.reset();
+    assert_eq!((s.value.as_str(), s.hits), ("", 0));
+}
+
+/// Generic parameter defaults carry over to the aliases.
+#[derive(Pooled)]
+struct WithDefaults<T: Reset = Vec<u8>, const N: usize = 4> {
+    items: T,
+    #[pooled(skip)]
+    grid: [u8; N],
+}
+
+#[test]
+fn aliases_keep_parameter_defaults() {
+    let mut pool: Pool<WithDefaults> = Pool::new();
+    let h: WithDefaultsHandle = pool.insert(WithDefaults {
+        items: vec![1],
+        grid: [0; 4],
+    });
+    let r: WithDefaultsRent<'_> = pool.rent(h).unwrap();
+    assert_eq!(r.grid, [0; 4]);
+    drop(r);
+    let explicit: WithDefaultsHandle<Vec<u8>, 4> = h;
+    assert_eq!(explicit, h);
+}
+
+/// A user lifetime named like the aliases' own does not collide with it.
+#[derive(Pooled)]
+struct Borrowing<'__pool> {
+    #[pooled(skip)]
+    name: &'__pool str,
+    count: u32,
+}
+
+#[test]
+fn a_user_lifetime_named_like_the_generated_one_is_fine() {
+    let mut pool = Pool::new();
+    let h: BorrowingHandle<'_> = pool.insert(Borrowing {
+        name: "n",
+        count: 2,
+    });
+    let r: BorrowingRent<'_, '_> = pool.rent(h).unwrap();
+    assert_eq!((r.name, r.count), ("n", 2));
+}
+
+/// An unsuffixed or `usize` capacity is accepted.
+#[derive(Default, Pooled)]
+#[pooled(capacity = 4usize)]
+struct Suffixed {
+    n: u8,
+}
+
+#[test]
+fn capacity_accepts_a_usize_suffix() {
+    assert_eq!(<Suffixed as Pooled>::CAPACITY, 4);
+}

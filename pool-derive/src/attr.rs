@@ -122,7 +122,19 @@ pub(crate) fn type_attrs(attrs: &[Attribute], errors: &mut Errors) -> TypeAttrs 
             } else if meta.path.is_ident("capacity") {
                 // #[pooled(capacity = 1024)]
                 let n: LitInt = meta.value()?.parse()?;
+                if !matches!(n.suffix(), "" | "usize") {
+                    return Err(syn::Error::new(
+                        n.span(),
+                        format!(
+                            "#[pooled(capacity)] is a `usize`: write `{}` without the `{}` suffix",
+                            n.base10_digits(),
+                            n.suffix()
+                        ),
+                    ));
+                }
                 n.base10_parse::<usize>()?;
+                // Emitted without a suffix, so it is a `usize` wherever it is used.
+                let n = LitInt::new(n.base10_digits(), n.span());
                 t.capacity.set(span, n, errors);
             } else if meta.path.is_ident("bounded") {
                 // #[pooled(bounded)]

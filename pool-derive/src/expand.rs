@@ -48,13 +48,20 @@ fn impls(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
     let body = match &input.shape {
         Shape::Struct(fields) => {
             let params = type_params(&input.original.generics);
-            for f in fields {
-                if matches!(f.attrs.reset_with(), ResetWith::Trait) && mentions(f.ty, &params) {
-                    let ty = f.ty;
-                    let pred: WherePredicate =
-                        syn::parse_quote_spanned!(ty.span()=> #ty: #krate::Reset);
-                    where_clause.predicates.push(pred);
-                }
+            for f in fields.iter().filter(|f| mentions(f.ty, &params)) {
+                // A field of generic type gets the bound its reset needs in the where
+                // clause; concrete field types are checked at the field instead.
+                let ty = f.ty;
+                let pred: Option<WherePredicate> = match f.attrs.reset_with() {
+                    ResetWith::Trait => {
+                        Some(syn::parse_quote_spanned!(ty.span()=> #ty: #krate::Reset))
+                    }
+                    ResetWith::Default => Some(syn::parse_quote_spanned!(ty.span()=>
+                        #ty: ::core::default::Default
+                    )),
+                    ResetWith::Func(_) | ResetWith::Skip => None,
+                };
+                where_clause.predicates.extend(pred);
             }
             let resets = fields.iter().map(|f| reset_field(f, krate));
             quote! { #(#resets)* }
@@ -158,7 +165,7 @@ fn aliases(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
     let rent_mut = name(input.attrs.rent_mut.get(), "RentMut");
     let params = alias_params(&original.generics);
     let args = alias_args(&original.generics);
-    let lt = syn::Lifetime::new("'__pool", Span::call_site());
+    let lt = fresh_lifetime(&original.generics);
     let target = quote!(#ident #args);
     let doc_handle = format!("A handle to a [`{ident}`] in a pool.");
     let doc_rent = format!("A shared rent guard of a [`{ident}`].");
@@ -181,18 +188,40 @@ fn aliases(input: &Input<'_>, krate: &TokenStream) -> TokenStream {
     }
 }
 
-/// The type's generic parameters without bounds or defaults (type aliases do not check
-/// bounds).
+/// The guard aliases' lifetime: `'__pool`, or `'__pool1`, `'__pool2`, ... if the type
+/// already has a lifetime of that name.
+fn fresh_lifetime(generics: &Generics) -> syn::Lifetime {
+    let taken = |name: &str| generics.lifetimes().any(|l| l.lifetime.ident == name);
+    let mut name = String::from("__pool");
+    let mut n = 0u32;
+    while taken(&name) {
+        n += 1;
+        name = format!("__pool{n}");
+    }
+    syn::Lifetime::new(&format!("'{name}"), Span::call_site())
+}
+
+/// The type's generic parameters without bounds (type aliases do not check bounds) but
+/// with their defaults, so `FooHandle` works wherever `Foo` does without arguments.
 fn alias_params(generics: &Generics) -> Vec<TokenStream> {
     generics
         .params
         .iter()
         .map(|p| match p {
             GenericParam::Lifetime(l) => l.lifetime.to_token_stream(),
-            GenericParam::Type(t) => t.ident.to_token_stream(),
+            GenericParam::Type(t) => {
+                let ident = &t.ident;
+                match &t.default {
+                    Some(default) => quote!(#ident = #default),
+                    None => quote!(#ident),
+                }
+            }
             GenericParam::Const(c) => {
                 let (ident, ty) = (&c.ident, &c.ty);
-                quote!(const #ident: #ty)
+                match &c.default {
+                    Some(default) => quote!(const #ident: #ty = #default),
+                    None => quote!(const #ident: #ty),
+                }
             }
         })
         .collect()
