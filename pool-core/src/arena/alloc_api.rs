@@ -1,7 +1,9 @@
 //! `allocator_api2::Allocator` for `&Arena`: arena-backed `Vec`, `HashMap` and friends.
 //!
-//! Growing the most recent allocation happens in place when the chunk has room; freeing
-//! the most recent allocation gives its bytes back; anything else is a no-op until reset.
+//! Growing the most recent allocation happens in place when the chunk has room (a block
+//! older than a running scope raises the scope's rewind point with it, so the scope's end
+//! never cuts it); freeing the most recent allocation gives its bytes back; anything else
+//! is a no-op until reset.
 
 use allocator_api2::alloc::{AllocError as ApiAllocError, Allocator};
 use core::alloc::Layout;
@@ -10,12 +12,40 @@ use core::ptr::NonNull;
 use super::Arena;
 
 impl Arena<'_> {
+    /// Gives the block `ptr..ptr + size` back if it is the newest of the current chunk;
+    /// otherwise its bytes stay used until reset.
+    #[inline]
+    pub(super) fn give_back(&self, ptr: NonNull<u8>, size: usize) {
+        if size == 0 {
+            return;
+        }
+        if let Some(off) = self.newest(ptr, size) {
+            self.set_cursor(off);
+            self.allocated.set(self.allocated.get() - size);
+        }
+    }
+
     /// Whether `ptr..ptr + size` is the newest block of the current chunk; its offset if so.
     #[inline]
     fn newest(&self, ptr: NonNull<u8>, size: usize) -> Option<usize> {
         let chunk = self.chunks().get(self.current.get())?;
         let off = chunk.offset_of(ptr)?;
         (off.checked_add(size) == Some(self.cursor())).then_some(off)
+    }
+
+    /// Notes that the newest block, at `off` of the current chunk, grew in place to end at
+    /// `end`. If it is older than the innermost running scope, the scope's floor rises with
+    /// it, so the rewind at the scope's end keeps the grown block whole.
+    #[inline]
+    fn grew_in_place(&self, off: usize, end: usize, by: usize) {
+        if let Some(mut f) = self.floor.get() {
+            if self.current.get() == f.chunk && off < f.start {
+                // The newest block ends at the cursor, so it ended at the floor before.
+                f.start = end;
+                f.grown += by;
+                self.floor.set(Some(f));
+            }
+        }
     }
 }
 
@@ -33,10 +63,7 @@ unsafe impl Allocator for &Arena<'_> {
 
     #[inline]
     unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
-        if let Some(off) = self.newest(ptr, layout.size()) {
-            self.set_cursor(off);
-            self.allocated.set(self.allocated.get() - layout.size());
-        }
+        self.give_back(ptr, layout.size());
     }
 
     unsafe fn grow(
@@ -48,11 +75,14 @@ unsafe impl Allocator for &Arena<'_> {
         debug_assert!(new.size() >= old.size());
         if let Some(off) = self.newest(ptr, old.size()) {
             let aligned = ptr.as_ptr().addr() % new.align() == 0;
-            if aligned && off + new.size() <= self.chunks()[self.current.get()].size() {
-                // In place: just move the cursor.
+            let room = off + new.size() <= self.chunks()[self.current.get()].size();
+            if aligned && room {
+                // In place: just move the cursor (and a scope's floor, if the block is
+                // older than the scope).
+                let by = new.size() - old.size();
                 self.set_cursor(off + new.size());
-                self.allocated
-                    .set(self.allocated.get() + new.size() - old.size());
+                self.allocated.set(self.allocated.get() + by);
+                self.grew_in_place(off, off + new.size(), by);
                 return Ok(NonNull::slice_from_raw_parts(ptr, new.size()));
             }
         }

@@ -134,6 +134,9 @@ pub struct ArenaStats {
     pub waste_bytes: usize,
     /// Values registered with [`Arena::alloc_with_drop`] and not yet dropped.
     pub pending_drops: usize,
+    /// Bytes of chunks [`Arena::reset`] gave back to the allocator so far (it keeps only
+    /// the largest chunk).
+    pub released_bytes: usize,
 }
 
 /// A bump arena. See the [module docs](self).
@@ -170,6 +173,12 @@ pub struct Arena<'a> {
     fixed: bool,
     drops: Cell<Option<NonNull<DropEntry>>>,
     pending: Cell<usize>,
+    /// While a scope runs: where its rewind goes. Blocks below it outlive the scope; one
+    /// of them grown in place through the allocator API raises the floor with it, so the
+    /// rewind keeps the grown block whole.
+    floor: Cell<Option<Floor>>,
+    /// Bytes of chunks given back to the allocator by `reset`, in total.
+    released: Cell<usize>,
 }
 
 // SAFETY: an `Arena` owns its chunks (or exclusively borrows the caller's buffer, which is
@@ -183,9 +192,21 @@ impl Default for Arena<'static> {
     }
 }
 
+/// Where the innermost running scope rewinds to: `start` in chunk `chunk`, plus the bytes
+/// by which blocks older than the scope grew in place meanwhile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Floor {
+    chunk: usize,
+    start: usize,
+    grown: usize,
+}
+
 /// The state a scope rewinds to.
 #[derive(Clone, Copy)]
 struct Mark {
+    /// Base address of the current chunk (`None` if there was none): proves on rewind
+    /// that the arena is still the one the mark was taken of.
+    base: Option<NonNull<u8>>,
     current: usize,
     cursor: usize,
     passed: usize,
@@ -210,7 +231,7 @@ impl Arena<'static> {
     ///
     /// # Panics
     ///
-    /// If the chunk cannot be allocated.
+    /// On any error of [`try_with_capacity`](Self::try_with_capacity).
     ///
     /// # Examples
     ///
@@ -218,17 +239,47 @@ impl Arena<'static> {
     /// let arena = pool_core::Arena::with_capacity(1 << 16);
     /// assert!(arena.stats().reserved_bytes >= 1 << 16);
     /// ```
+    #[track_caller]
     pub fn with_capacity(bytes: usize) -> Self {
-        let size = bytes.max(1).next_multiple_of(CHUNK_ALIGN);
-        let chunk = Chunk::heap(size).expect("Arena::with_capacity: allocation failed");
-        let arena = Self::with_parts(alloc::vec![chunk], size.min(MAX_CHUNK), None, false);
+        match Self::try_with_capacity(bytes) {
+            Ok(arena) => arena,
+            Err(e) => panic!("Arena::with_capacity({bytes}): {e}"),
+        }
+    }
+
+    /// A growing arena whose first chunk holds at least `bytes`, or why not.
+    ///
+    /// # Errors
+    ///
+    /// [`AllocError::LayoutOverflow`] if `bytes` rounded up to a whole chunk exceeds
+    /// `isize::MAX`; [`AllocError::AllocFailed`] if the allocator refuses.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::arena::{AllocError, Arena};
+    /// assert!(Arena::try_with_capacity(1 << 16).is_ok());
+    /// assert_eq!(Arena::try_with_capacity(usize::MAX).unwrap_err(), AllocError::LayoutOverflow);
+    /// ```
+    pub fn try_with_capacity(bytes: usize) -> Result<Self, AllocError> {
+        let size = bytes
+            .max(1)
+            .checked_next_multiple_of(CHUNK_ALIGN)
+            .filter(|&s| s <= isize::MAX as usize - CHUNK_ALIGN)
+            .ok_or(AllocError::LayoutOverflow)?;
+        let mut list = Vec::new();
+        list.try_reserve_exact(1)
+            .map_err(|_| AllocError::AllocFailed)?;
+        list.push(Chunk::heap(size).ok_or(AllocError::AllocFailed)?);
+        let arena = Self::with_parts(list, size.min(MAX_CHUNK), None, false);
         arena.reserved.set(size);
         arena.enter(0);
-        arena
+        Ok(arena)
     }
 
     /// A growing arena that never holds more than `limit` bytes of chunks; past it every
-    /// `try_*` method fails with [`AllocError::Exhausted`].
+    /// `try_*` method fails with [`AllocError::Exhausted`]. A new chunk is capped at what
+    /// the limit has left, so every request that fits the remaining budget succeeds.
     ///
     /// # Examples
     ///
@@ -286,6 +337,8 @@ impl<'a> Arena<'a> {
             fixed,
             drops: Cell::new(None),
             pending: Cell::new(0),
+            floor: Cell::new(None),
+            released: Cell::new(0),
         }
     }
 
@@ -471,10 +524,14 @@ impl<'a> Arena<'a> {
                 false,
             )
         };
+        let mut chunk_size = chunk_size;
         if let Some(limit) = self.limit {
-            if self.reserved.get() + chunk_size > limit {
+            // Cap the chunk at what the limit has left, as long as the request fits.
+            let left = limit.saturating_sub(self.reserved.get());
+            if size > left {
                 return Err(AllocError::Exhausted);
             }
+            chunk_size = chunk_size.min(left);
         }
         let chunk = Chunk::heap(chunk_size).ok_or(AllocError::AllocFailed)?;
         // SAFETY: no reference into the list is alive here (see `chunks`); pushing may
@@ -495,7 +552,10 @@ impl<'a> Arena<'a> {
     // === reset and scopes ===
 
     /// Drops the values registered with [`alloc_with_drop`](Self::alloc_with_drop) and
-    /// releases every allocation, keeping the chunks for reuse.
+    /// releases every allocation. The largest chunk is kept for reuse and the others go
+    /// back to the allocator (counted in [`ArenaStats::released_bytes`]), so an arena
+    /// that spiked once does not hold the spike forever, and one that fills to the same
+    /// peak every frame settles on one chunk that holds it.
     ///
     /// If a registered value's `Drop` panics, the panic propagates after that value is
     /// unlinked: it is never dropped twice, the older values stay registered for the next
@@ -510,9 +570,24 @@ impl<'a> Arena<'a> {
     /// arena.reset();
     /// assert_eq!(arena.stats().allocated_bytes, 0);
     /// assert_eq!(arena.stats().reserved_bytes, reserved);
+    ///
+    /// // A spike: many chunks. After the reset only the largest stays.
+    /// for _ in 0..100 {
+    ///     arena.alloc([0u8; 4000]);
+    /// }
+    /// assert!(arena.stats().chunks > 1);
+    /// arena.reset();
+    /// assert_eq!(arena.stats().chunks, 1);
+    /// assert!(arena.stats().released_bytes > 0);
     /// ```
     pub fn reset(&mut self) {
         self.run_drops(None);
+        self.keep_largest_chunk();
+        self.rewind_to_start();
+    }
+
+    /// Empties the arena's bookkeeping: cursor at the start of the first chunk.
+    fn rewind_to_start(&self) {
         self.passed.set(0);
         self.allocated.set(0);
         if !self.chunks().is_empty() {
@@ -520,8 +595,26 @@ impl<'a> Arena<'a> {
         }
     }
 
+    /// Gives every chunk but the largest back to the allocator (none of a fixed arena).
+    fn keep_largest_chunk(&mut self) {
+        let list = self.chunks.get_mut();
+        if self.fixed || list.len() <= 1 {
+            return;
+        }
+        let largest = (0..list.len()).max_by_key(|&i| list[i].size()).unwrap_or(0);
+        let keep = list.swap_remove(largest);
+        let freed: usize = list.iter().map(Chunk::size).sum();
+        // Dropping the chunk structs returns their memory; no allocation happens here.
+        list.clear();
+        list.push(keep);
+        self.reserved.set(self.reserved.get() - freed);
+        self.released.set(self.released.get() + freed);
+    }
+
     /// Runs `f` with the arena and frees what `f` allocated when it returns (or panics).
     /// Nothing allocated inside can escape: the result type cannot borrow from the scope.
+    /// Scopes nest: `f` gets the arena mutably and may open a scope of its own (while
+    /// no allocation of the outer scope is borrowed, as the borrow checker makes sure).
     ///
     /// # Examples
     ///
@@ -529,31 +622,66 @@ impl<'a> Arena<'a> {
     /// let mut arena = pool_core::Arena::new();
     /// let kept = arena.scope(|a| {
     ///     let scratch = a.alloc_slice_fill_with(100, |i| i as u64);
-    ///     scratch.iter().sum::<u64>() // a plain value may leave
+    ///     let sum = scratch.iter().sum::<u64>();
+    ///     let inner = a.scope(|b| b.alloc_slice_fill_with(10, |i| i as u64).len());
+    ///     sum + inner as u64 // a plain value may leave
     /// });
-    /// assert_eq!(kept, 4950);
+    /// assert_eq!(kept, 4960);
     /// assert_eq!(arena.stats().allocated_bytes, 0);
     /// ```
-    pub fn scope<R>(&mut self, f: impl FnOnce(&Arena<'a>) -> R) -> R {
-        struct Rewind<'s, 'a> {
-            arena: &'s Arena<'a>,
+    pub fn scope<R>(&mut self, f: impl FnOnce(&mut Arena<'a>) -> R) -> R {
+        /// Rewinds on return and on unwind. Holds a raw pointer: `f` has the arena
+        /// mutably meanwhile.
+        struct Rewind<'a> {
+            arena: *mut Arena<'a>,
             mark: Mark,
+            outer_floor: Option<Floor>,
         }
-        impl Drop for Rewind<'_, '_> {
+        impl Drop for Rewind<'_> {
             fn drop(&mut self) {
-                self.arena.rewind(self.mark);
+                // SAFETY: `arena` comes from the `&mut self` of `scope`, which is still
+                // borrowed; `f`'s reborrow of it has ended (it returned or unwound).
+                let arena = unsafe { &mut *self.arena };
+                let floor = arena.floor.get();
+                let mut outer = self.outer_floor;
+                let mut mark = self.mark;
+                if let Some(f) = floor.filter(|f| f.chunk == mark.current && f.grown > 0) {
+                    // Blocks older than this scope grew in place: keep them whole, and if
+                    // they are older than the enclosing scope too, raise its floor.
+                    if let Some(o) = outer.as_mut() {
+                        if o.chunk == f.chunk && o.start == mark.cursor {
+                            o.start = f.start;
+                            o.grown += f.grown;
+                        }
+                    }
+                    mark.cursor = f.start;
+                    mark.allocated += f.grown;
+                }
+                arena.rewind(mark);
+                arena.floor.set(outer);
             }
         }
+        let mark = self.mark();
+        let outer_floor = self.floor.replace(Some(Floor {
+            chunk: mark.current,
+            start: mark.cursor,
+            grown: 0,
+        }));
         let guard = Rewind {
-            arena: &*self,
-            mark: self.mark(),
+            arena: self,
+            mark,
+            outer_floor,
         };
-        f(guard.arena)
+        // SAFETY: `guard.arena` is the exclusive borrow `self`; nothing else uses it until
+        // `f` returns.
+        f(unsafe { &mut *guard.arena })
     }
 
     fn mark(&self) -> Mark {
+        let current = self.current.get();
         Mark {
-            current: self.current.get(),
+            base: self.chunks().get(current).map(|c| c.at(0)),
+            current,
             cursor: self.cursor(),
             passed: self.passed.get(),
             allocated: self.allocated.get(),
@@ -562,13 +690,25 @@ impl<'a> Arena<'a> {
     }
 
     /// Drops what was registered since `mark` and rewinds the cursor to it.
-    fn rewind(&self, mark: Mark) {
-        self.run_drops(mark.drops);
-        if self.chunks().is_empty() {
+    ///
+    /// `f` had the arena mutably, so it may have swapped in another arena: the mark is
+    /// only applied if the chunk it names is still there (same index, same memory, large
+    /// enough). Otherwise, and for a mark taken of an empty arena, the arena is reset as
+    /// a whole, which is sound because nothing can borrow from it now (`&mut`).
+    fn rewind(&mut self, mark: Mark) {
+        let same = mark.base.is_some_and(|base| {
+            self.chunks()
+                .get(mark.current)
+                .is_some_and(|c| c.at(0) == base && c.size() >= mark.cursor)
+        });
+        if !same {
+            self.run_drops(None);
+            self.rewind_to_start();
             return;
         }
+        self.run_drops(mark.drops);
         // Chunks inserted during the scope sit after the mark's chunk, never before it.
-        self.enter(mark.current.min(self.chunks().len() - 1));
+        self.enter(mark.current);
         self.set_cursor(mark.cursor);
         self.passed.set(mark.passed);
         self.allocated.set(mark.allocated);
@@ -591,8 +731,9 @@ impl<'a> Arena<'a> {
             allocated_bytes: self.allocated.get(),
             reserved_bytes: self.reserved.get(),
             chunks: self.chunks().len(),
-            waste_bytes: consumed - self.allocated.get(),
+            waste_bytes: consumed.saturating_sub(self.allocated.get()),
             pending_drops: self.pending.get(),
+            released_bytes: self.released.get(),
         }
     }
 }

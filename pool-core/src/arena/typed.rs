@@ -68,10 +68,13 @@ impl Arena<'_> {
             assert!(!mem::needs_drop::<T>(), "this type needs Drop: use `Arena::alloc_box` (dropped at the end of its scope) or `Arena::alloc_with_drop` (T: Send + 'static, dropped at reset)")
         };
         let p = self.alloc_layout(Layout::new::<T>()).cast::<T>();
+        let unwind = GiveBack::new(self, p.cast(), mem::size_of::<T>());
         // SAFETY: `p` is a fresh, aligned block of `size_of::<T>()` bytes that nothing else
-        // references; if `f` panics nothing was written and nothing needs dropping.
+        // references; if `f` panics nothing was written, nothing needs dropping, and
+        // `unwind` gives the bytes back if the block is still the newest.
         unsafe {
             p.as_ptr().write(f());
+            unwind.disarm();
             &mut *p.as_ptr()
         }
     }
@@ -96,10 +99,11 @@ impl Arena<'_> {
             assert!(!mem::needs_drop::<T>(), "this type needs Drop: use `Arena::alloc_box` (dropped at the end of its scope) or `Arena::alloc_with_drop` (T: Send + 'static, dropped at reset)")
         };
         let p = self.try_alloc_layout(Layout::new::<T>())?.cast::<T>();
-        // SAFETY: `p` is a fresh, aligned block of `size_of::<T>()` bytes that nothing else
-        // references; if `f` panics nothing was written and nothing needs dropping.
+        let unwind = GiveBack::new(self, p.cast(), mem::size_of::<T>());
+        // SAFETY: as in `alloc_with`.
         unsafe {
             p.as_ptr().write(f());
+            unwind.disarm();
             Ok(&mut *p.as_ptr())
         }
     }
@@ -239,11 +243,15 @@ impl Arena<'_> {
             assert!(!mem::needs_drop::<T>(), "this type needs Drop: use `Arena::alloc_box` or `Arena::alloc_with_drop` per element")
         };
         let p = self.alloc_array::<T>(len)?;
+        // `alloc_array` checked that `len` elements fit in `isize::MAX` bytes.
+        let unwind = GiveBack::new(self, p.cast(), len * mem::size_of::<T>());
         for i in 0..len {
             // SAFETY: `i < len`, inside the fresh block. If `f` panics, the elements
-            // written so far have no drop glue, so nothing is leaked or dropped twice.
+            // written so far have no drop glue, so nothing is leaked or dropped twice, and
+            // `unwind` gives the block back if it is still the newest.
             unsafe { p.as_ptr().add(i).write(f(i)) };
         }
+        unwind.disarm();
         // SAFETY: all `len` elements were initialised above.
         Ok(unsafe { core::slice::from_raw_parts_mut(p.as_ptr(), len) })
     }
@@ -295,5 +303,33 @@ impl Arena<'_> {
     fn alloc_array<T>(&self, len: usize) -> Result<NonNull<T>, AllocError> {
         let layout = Layout::array::<T>(len).map_err(|_| AllocError::LayoutOverflow)?;
         Ok(self.try_alloc_layout(layout)?.cast())
+    }
+}
+
+/// Gives a fresh block back to the arena if the closure filling it panics (and the block
+/// is still the newest one, so nothing allocated after it is cut).
+struct GiveBack<'s, 'a> {
+    arena: &'s Arena<'a>,
+    ptr: NonNull<u8>,
+    size: usize,
+}
+
+impl<'s, 'a> GiveBack<'s, 'a> {
+    #[inline(always)]
+    fn new(arena: &'s Arena<'a>, ptr: NonNull<u8>, size: usize) -> Self {
+        GiveBack { arena, ptr, size }
+    }
+
+    /// The block was filled: keep it.
+    #[inline(always)]
+    fn disarm(self) {
+        mem::forget(self);
+    }
+}
+
+impl Drop for GiveBack<'_, '_> {
+    #[cold]
+    fn drop(&mut self) {
+        self.arena.give_back(self.ptr, self.size);
     }
 }

@@ -27,6 +27,7 @@ pub struct PoolBuilder<T> {
     pub(super) bounded: bool,
     pub(super) id: Option<u32>,
     pub(super) factory: Option<fn() -> T>,
+    pub(super) max_spares: Option<usize>,
 }
 
 impl<T> fmt::Debug for PoolBuilder<T> {
@@ -36,6 +37,7 @@ impl<T> fmt::Debug for PoolBuilder<T> {
             .field("bounded", &self.bounded)
             .field("id", &self.id)
             .field("factory", &self.factory.is_some())
+            .field("max_spares", &self.max_spares)
             .finish()
     }
 }
@@ -100,6 +102,24 @@ impl<T> PoolBuilder<T> {
         self
     }
 
+    /// Most released values to keep as spares; [`Pool::release`] drops the value past
+    /// it. Default: the bound for a bounded pool (so it holds at most twice its bound of
+    /// values), unlimited otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool: pool_core::Pool<Vec<u8>> = pool_core::Pool::builder().max_spares(1).build();
+    /// let (a, b) = (pool.acquire(), pool.acquire());
+    /// pool.release(a);
+    /// pool.release(b); // dropped: one spare is kept at most
+    /// assert_eq!(pool.stats().spares, 1);
+    /// ```
+    pub fn max_spares(mut self, n: usize) -> Self {
+        self.max_spares = Some(n);
+        self
+    }
+
     /// Builds the pool.
     ///
     /// # Panics
@@ -125,12 +145,17 @@ impl<T> PoolBuilder<T> {
             id,
             key: store_key(id),
             spares: Vec::new(),
+            max_spares: usize::MAX,
             factory: self.factory,
             counters: Counters::default(),
             link: Default::default(),
         };
         if self.bounded {
             pool.limit = self.capacity.min(MAX_SLOTS);
+            pool.max_spares = pool.limit;
+        }
+        if let Some(n) = self.max_spares {
+            pool.max_spares = n;
         }
         if let Err(e) = pool.try_reserve(self.capacity) {
             capacity_panic(e);

@@ -110,6 +110,8 @@ pub struct Pool<T> {
     /// Even; added to slot versions to make handle generations (see `handle`).
     key: u32,
     spares: Vec<T>,
+    /// Most spares kept; `release` drops the value past it.
+    max_spares: usize,
     factory: Option<fn() -> T>,
     counters: Counters,
     /// The pool's entry in the type registry (pools made by `for_type` only).
@@ -157,6 +159,8 @@ pub struct PoolStats {
     pub acquire_misses: u64,
     /// Reset values waiting to be handed out again by `acquire`.
     pub spares: usize,
+    /// Most spares kept (see [`Pool::set_max_spares`]).
+    pub max_spares: usize,
     /// Slots retired because their generation would wrap; never reused.
     pub retired_slots: usize,
 }
@@ -271,6 +275,7 @@ impl<T> Pool<T> {
             bounded: false,
             id: None,
             factory: None,
+            max_spares: None,
         }
     }
 
@@ -351,6 +356,7 @@ impl<T> Pool<T> {
             acquire_hits: self.counters.acquire_hits,
             acquire_misses: self.counters.acquire_misses,
             spares: self.spares.len(),
+            max_spares: self.max_spares,
             retired_slots: self.retired as usize,
         }
     }
@@ -420,11 +426,14 @@ impl<T> Pool<T> {
         {
             return Err(PoolError::CapacityOverflow);
         }
+        // The bitmap first: if the slots then fail, nothing observable has changed (the
+        // bitmap's spare room is invisible), and an insert after the error still finds
+        // its bit covered or grows through the fallible path.
+        self.occupancy
+            .try_reserve_for(total)
+            .map_err(|_| PoolError::AllocFailed)?;
         self.slots
             .try_reserve_exact(total - self.slots.len())
-            .map_err(|_| PoolError::AllocFailed)?;
-        self.occupancy
-            .try_reserve_for(self.slots.capacity())
             .map_err(|_| PoolError::AllocFailed)
     }
 
@@ -560,7 +569,7 @@ impl<T> Pool<T> {
             return Ok(self.free_head);
         }
         let len = self.slots.len();
-        if len == self.slots.capacity() || len >= self.limit {
+        if len == self.slots.capacity() || len >= self.limit || !self.occupancy.can_cover(len) {
             self.grow_one()?;
         }
         Ok(len as u32)
@@ -586,9 +595,18 @@ impl<T> Pool<T> {
                 .try_reserve_exact(1)
                 .map_err(|_| PoolError::AllocFailed)?;
         }
-        self.occupancy
+        // Bits for every slot the capacity allows, or at least for the next one: `commit`
+        // covers it without allocating (`vacant_index` checks `can_cover`).
+        if self
+            .occupancy
             .try_reserve_for(self.slots.capacity())
-            .map_err(|_| PoolError::AllocFailed)
+            .is_err()
+        {
+            self.occupancy
+                .try_reserve_for(len + 1)
+                .map_err(|_| PoolError::AllocFailed)?;
+        }
+        Ok(())
     }
 
     /// The handle the value inserted at `index` (from `vacant_index`) will get.
@@ -839,6 +857,22 @@ impl<T> Pool<T> {
     /// ```
     pub fn clear(&mut self) {
         drop(self.drain());
+        self.rebuild_free_list();
+    }
+
+    /// Threads the free list through the vacant slots in ascending order, so an emptied
+    /// pool hands out indices as a fresh one does. Only called when no slot is occupied.
+    fn rebuild_free_list(&mut self) {
+        debug_assert!(self.is_empty());
+        let mut head = NONE;
+        for (i, slot) in self.slots.iter_mut().enumerate().rev() {
+            // Retired slots (version 0) stay off the list (invariant 2).
+            if slot.version != 0 {
+                *slot.state.get_mut() = head;
+                head = i as u32;
+            }
+        }
+        self.free_head = head;
     }
 
     /// Removes every value, yielding each with its (now invalid) handle in slot order.

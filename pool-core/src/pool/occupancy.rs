@@ -29,6 +29,22 @@ impl Occupancy {
             .try_reserve(words.saturating_sub(self.words.len()))
     }
 
+    /// Becomes a copy of `other`, reusing this bitmap's allocation.
+    pub(super) fn copy_from(&mut self, other: &Occupancy) {
+        self.words.clone_from(&other.words);
+    }
+
+    /// Clears every bit, keeping the words.
+    pub(super) fn clear_all(&mut self) {
+        self.words.fill(0);
+    }
+
+    /// Whether [`cover`](Self::cover)`(i)` can run without allocating.
+    #[inline]
+    pub(super) fn can_cover(&self, i: usize) -> bool {
+        i / 64 < self.words.capacity()
+    }
+
     /// Gives slot `i` a (clear) bit if it has none yet.
     #[inline]
     pub(super) fn cover(&mut self, i: usize) {

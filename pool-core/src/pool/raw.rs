@@ -8,6 +8,10 @@ use super::slot::{Slot, NONE};
 use super::{Counters, Pool, MAX_SLOTS};
 use crate::handle::store_key;
 
+/// The largest operation counter an imported state may carry (2^62): far beyond what a
+/// program reaches, far enough below `u64::MAX` that counting on never overflows.
+pub(crate) const COUNTER_CEILING: u64 = 1 << 62;
+
 /// One slot as exported: its version, and its value or free-list link.
 pub(crate) struct RawSlot<T> {
     pub(crate) version: u32,
@@ -68,7 +72,11 @@ impl<T> Pool<T> {
         }
         let mut live = 0u64;
         let mut retired = 0u32;
-        let mut on_list = alloc::vec![false; n];
+        let mut on_list = Vec::new();
+        on_list
+            .try_reserve_exact(n)
+            .map_err(|_| "out of memory")?;
+        on_list.resize(n, false);
         for s in &raw.slots {
             match (s.version & 1 == 1, &s.value) {
                 (true, Some(_)) => live += 1,
@@ -93,6 +101,11 @@ impl<T> Pool<T> {
         if listed as u64 + live + retired as u64 != n as u64 {
             return Err("free list misses vacant slots");
         }
+        // Counters grow by one per operation: a value no program reaches in centuries
+        // is forged, and would make a later insert or remove overflow.
+        if raw.inserts > COUNTER_CEILING {
+            return Err("insert counter out of range");
+        }
         if raw.inserts.checked_sub(raw.removes) != Some(live) {
             return Err("insert and remove counts do not match the live slots");
         }
@@ -100,6 +113,9 @@ impl<T> Pool<T> {
             return Err("high water mark out of range");
         }
         let mut occupancy = Occupancy::default();
+        occupancy
+            .try_reserve_for(n)
+            .map_err(|_| "out of memory")?;
         if n > 0 {
             occupancy.cover(n - 1);
         }

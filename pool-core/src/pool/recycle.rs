@@ -1,6 +1,8 @@
 //! Object recycling: [`Pool::release`] resets a value and keeps it as a spare,
 //! [`Pool::acquire`] hands spares out again before building new values.
 
+use alloc::vec::Vec;
+
 use super::{insert_panic, Pool};
 use crate::error::PoolError;
 use crate::{Handle, Reset};
@@ -29,6 +31,11 @@ impl<T> Pool<T> {
         let Some(mut value) = self.remove(h) else {
             return false;
         };
+        if self.spares.len() >= self.max_spares {
+            // Past the spare limit the value is simply dropped.
+            drop(value);
+            return true;
+        }
         value.reset();
         self.spares.push(value);
         true
@@ -121,12 +128,14 @@ impl<T> Pool<T> {
                 spare
             }
             None => {
-                self.counters.acquire_misses += 1;
-                // User code; the pool has only reserved room so far.
-                match self.factory {
+                // User code; the pool has only reserved room so far, and the miss is
+                // counted once the value exists, so a panic here changes nothing.
+                let value = match self.factory {
                     Some(factory) => factory(),
                     None => make(),
-                }
+                };
+                self.counters.acquire_misses += 1;
+                value
             }
         };
         Ok(self.commit(index, value))
@@ -146,5 +155,60 @@ impl<T> Pool<T> {
     pub fn clear_spares(&mut self) {
         // Empty the list first, so a panicking `Drop` cannot leave it half-dropped.
         drop(core::mem::take(&mut self.spares));
+    }
+
+    /// Keeps at most `keep` spares (the most recently released ones) and gives the rest,
+    /// and the list's spare room, back to the allocator.
+    ///
+    /// If a spare's `Drop` panics, the spares after it are still dropped (as `Vec` does)
+    /// and the pool is consistent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool: pool_core::Pool<Vec<u8>> = pool_core::Pool::new();
+    /// let hs: Vec<_> = (0..10).map(|_| pool.acquire()).collect();
+    /// for h in hs {
+    ///     pool.release(h);
+    /// }
+    /// pool.shrink_spares(2);
+    /// assert_eq!(pool.stats().spares, 2);
+    /// ```
+    pub fn shrink_spares(&mut self, keep: usize) {
+        if keep >= self.spares.len() {
+            self.spares.shrink_to_fit();
+            return;
+        }
+        // The oldest spares go: move the kept ones into a fresh list first, so the pool
+        // already holds its final state when user `Drop`s run.
+        let start = self.spares.len() - keep;
+        let mut kept = Vec::new();
+        if kept.try_reserve_exact(keep).is_ok() {
+            kept.extend(self.spares.drain(start..));
+            drop(core::mem::replace(&mut self.spares, kept));
+        } else {
+            // No memory for a smaller list: drop the excess in place.
+            drop(self.spares.drain(..start));
+        }
+    }
+
+    /// Sets the most spares kept (see
+    /// [`PoolBuilder::max_spares`](crate::PoolBuilder::max_spares)); spares past it are
+    /// dropped now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool: pool_core::Pool<String> = pool_core::Pool::new();
+    /// let h = pool.acquire();
+    /// pool.release(h);
+    /// pool.set_max_spares(0);
+    /// assert_eq!(pool.stats().spares, 0);
+    /// ```
+    pub fn set_max_spares(&mut self, n: usize) {
+        self.max_spares = n;
+        if self.spares.len() > n {
+            self.shrink_spares(n);
+        }
     }
 }

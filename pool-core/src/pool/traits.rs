@@ -5,8 +5,8 @@ use core::fmt;
 use core::ops::{Index, IndexMut};
 
 use super::iter::{IntoIter, Iter, IterMut};
-use super::slot::Slot;
-use super::Pool;
+use super::slot::{Slot, NONE};
+use super::{Counters, Pool};
 use crate::Handle;
 
 impl<T> Default for Pool<T> {
@@ -48,12 +48,78 @@ impl<T: Clone> Clone for Pool<T> {
             id: self.id,
             key: self.key,
             spares: self.spares.clone(),
+            max_spares: self.max_spares,
             factory: self.factory,
             counters: self.counters,
             link: self
                 .link
                 .fork(self.len(), self.counters.high_water as usize),
         }
+    }
+
+    /// Becomes a copy of `source` (handles included) and reuses this pool's allocations.
+    ///
+    /// If `T::clone` (or a `Drop` of this pool's old values) panics, this pool is left
+    /// empty (a fresh pool with its memory kept); `source` is unchanged.
+    fn clone_from(&mut self, source: &Self) {
+        self.clear_spares();
+        self.clear();
+        /// Until the copy is complete, an unwind leaves the destination empty.
+        struct Emptied<'p, T> {
+            pool: &'p mut Pool<T>,
+            done: bool,
+        }
+        impl<T> Drop for Emptied<'_, T> {
+            fn drop(&mut self) {
+                if !self.done {
+                    let p = &mut *self.pool;
+                    p.slots.clear();
+                    p.occupancy.clear_all();
+                    p.free_head = NONE;
+                    p.retired = 0;
+                    p.counters = Counters::default();
+                    p.link.publish_len(0);
+                }
+            }
+        }
+        // Every slot is vacant after `clear`, so truncating drops no value.
+        self.slots.clear();
+        let mut guard = Emptied {
+            pool: self,
+            done: false,
+        };
+        let dst = &mut *guard.pool;
+        dst.free_head = NONE;
+        dst.retired = 0;
+        dst.counters = Counters::default();
+        dst.slots.reserve(source.slots.len());
+        for slot in &source.slots {
+            dst.slots.push(if slot.is_occupied() {
+                // SAFETY: occupied (invariant 1); through `&source` no `&mut T` exists
+                // (invariant 3). The destination is exclusively borrowed, so `clone`
+                // cannot reach it.
+                let value = unsafe { &*slot.value_ptr() };
+                Slot::occupied(value.clone(), slot.version)
+            } else {
+                Slot::vacant(slot.version, slot.next_free())
+            });
+        }
+        dst.spares.clone_from(&source.spares);
+        dst.occupancy.copy_from(&source.occupancy);
+        let _ = dst.occupancy.try_reserve_for(dst.slots.capacity());
+        dst.free_head = source.free_head;
+        dst.retired = source.retired;
+        dst.limit = source.limit;
+        dst.bounded = source.bounded;
+        dst.id = source.id;
+        dst.key = source.key;
+        dst.max_spares = source.max_spares;
+        dst.factory = source.factory;
+        dst.counters = source.counters;
+        dst.link = source
+            .link
+            .fork(source.len(), source.counters.high_water as usize);
+        guard.done = true;
     }
 }
 
