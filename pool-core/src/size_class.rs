@@ -62,8 +62,9 @@ impl SizeClass {
     /// The class of the default table for a block of `size` bytes aligned to `align`.
     ///
     /// `None` if `align` is not a power of two, exceeds [`MAX_CLASS_ALIGN`], or the
-    /// rounded size exceeds [`MAX_CLASS_SIZE`]. Sizes below 16 (including 0) get the
-    /// 16-byte class. O(1): arithmetic on the size, no table scan.
+    /// rounded size exceeds [`MAX_CLASS_SIZE`]. A size of 0 counts as 1, so a zero-sized
+    /// layout gets the smallest class aligned to its alignment (the 16-byte class up to
+    /// 16, `align` itself above). O(1): arithmetic on the size, no table scan.
     ///
     /// # Examples
     ///
@@ -73,12 +74,17 @@ impl SizeClass {
     /// assert_eq!(SizeClass::for_layout(33, 16).unwrap().size(), 48);
     /// assert!(SizeClass::for_layout(8, 3).is_none());
     /// assert!(SizeClass::for_layout(usize::MAX, 1).is_none());
+    /// // Zero-sized layouts keep their alignment.
+    /// let z = SizeClass::for_layout(0, 64).unwrap();
+    /// assert_eq!((z.size(), z.align()), (64, 64));
     /// ```
     #[inline(always)]
     pub const fn for_layout(size: usize, align: usize) -> Option<SizeClass> {
         if !align.is_power_of_two() || align > MAX_CLASS_ALIGN || size > MAX_CLASS_SIZE {
             return None;
         }
+        // A zero-sized block still needs an address aligned to `align`.
+        let size = if size == 0 { 1 } else { size };
         // Cannot overflow: size <= 64 KiB and align <= 4 KiB.
         let rounded = (size + align - 1) & !(align - 1);
         if rounded > MAX_CLASS_SIZE {
@@ -251,6 +257,26 @@ impl SizeClassTable {
         })
     }
 
+    /// A custom table from untrusted sizes without an infallible allocation: `Err` if the
+    /// allocator refuses, `Ok(None)` if the sizes are not a valid table.
+    pub(crate) fn try_custom(sizes: &[u32]) -> Result<Option<Self>, ()> {
+        let ok = !sizes.is_empty()
+            && sizes.len() <= 255
+            && sizes.windows(2).all(|w| w[0] < w[1])
+            && sizes[0] >= 1
+            && sizes[sizes.len() - 1] as usize <= MAX_CLASS_SIZE;
+        if !ok {
+            return Ok(None);
+        }
+        let mut v = Vec::new();
+        v.try_reserve_exact(sizes.len()).map_err(|_| ())?;
+        v.extend_from_slice(sizes);
+        // Capacity equals length, so this does not reallocate.
+        Ok(Some(SizeClassTable {
+            custom: v.into_boxed_slice(),
+        }))
+    }
+
     /// Whether this is the default table.
     ///
     /// # Examples
@@ -320,7 +346,7 @@ impl SizeClassTable {
         if !align.is_power_of_two() || align > MAX_CLASS_ALIGN || size > MAX_CLASS_SIZE {
             return None;
         }
-        let first = self.custom.partition_point(|&c| (c as usize) < size);
+        let first = self.custom.partition_point(|&c| (c as usize) < size.max(1));
         // The first class big enough whose blocks are aligned enough.
         (first..self.custom.len()).find(|&i| class_align(self.custom[i] as usize) >= align)
     }

@@ -1,10 +1,17 @@
 //! Snapshot and restore of a [`BinnedAllocator`]'s whole state.
 //!
-//! Format (little endian): magic `TPBA`, version `u16`, then the table, limit, counters,
-//! handle table, bins (with their slab bytes), overflow and over-aligned blocks, and last
-//! an FNV-1a 64 checksum of everything before it. `restore` treats the bytes as untrusted:
-//! besides the checksum it checks every index, every free list and every cross-reference
-//! before it allocates anything, and a rejected snapshot changes nothing.
+//! Format (little endian, fixed-width integers, nothing sized by the target's pointer
+//! width, so a snapshot taken on one machine restores on any other): magic `TPBA`,
+//! version `u16`, then the table, limit, flags, counters, handle table, bins (with their
+//! slab bytes), overflow and over-aligned blocks, and last an FNV-1a 64 checksum of
+//! everything before it. Version 1 (without the flags byte) is still read.
+//!
+//! `restore` treats the bytes as untrusted: besides the checksum (which only catches
+//! accidents; anyone can reseal forged bytes) it checks every index, every free list,
+//! every cross-reference and every counter before it allocates anything, in time linear
+//! in the snapshot's size; every allocation it makes is fallible; a rejected snapshot
+//! changes nothing; and nothing an accepted snapshot holds can make a later operation
+//! panic or overflow.
 
 use alloc::vec::Vec;
 use core::alloc::Layout;
@@ -13,12 +20,38 @@ use super::stats::Counters;
 use super::storage::{Big, Bin, RawBlock};
 use super::{BinnedAllocator, Entry, Loc, HISTOGRAM_BUCKETS};
 use crate::error::SnapshotError;
-use crate::pool::raw::{RawPool, RawSlot};
-use crate::size_class::{SizeClassTable, MAX_CLASS_ALIGN, MAX_CLASS_SIZE};
+use crate::pool::raw::{RawPool, RawSlot, COUNTER_CEILING};
+use crate::size_class::{SizeClassTable, MAX_CLASS_ALIGN};
 use crate::Pool;
 
 const MAGIC: &[u8; 4] = b"TPBA";
-const VERSION: u16 = 1;
+const VERSION: u16 = 2;
+
+/// Flag bit: the allocator zeroes freed blocks.
+const FLAG_ZERO_FREED: u8 = 1;
+
+/// A vector with room for `n` items, or `AllocFailed` (never an abort).
+fn try_vec<T>(n: usize) -> R<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| SnapshotError::AllocFailed)?;
+    Ok(v)
+}
+
+/// `n` flags, all `false`, or `AllocFailed`.
+fn try_flags(n: usize) -> R<Vec<bool>> {
+    let mut v = try_vec(n)?;
+    v.resize(n, false);
+    Ok(v)
+}
+
+/// Checks that a counter restored from a snapshot has room to count on.
+fn counter(v: u64) -> R<u64> {
+    if v > COUNTER_CEILING {
+        return corrupt("counter out of range");
+    }
+    Ok(v)
+}
 
 fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -102,6 +135,12 @@ fn corrupt<T>(what: &'static str) -> R<T> {
 impl BinnedAllocator {
     /// Writes the whole state (contents, free lists, handles, counters) to bytes.
     ///
+    /// The bytes hold whole slabs: freed blocks and the bytes past each block's length
+    /// travel with it, whatever they last held. Build the allocator with
+    /// [`zero_freed`](super::BinnedBuilder::zero_freed) if freed data must not leave in a
+    /// snapshot. The format does not depend on the target: a snapshot restores on any
+    /// pointer width and byte order.
+    ///
     /// # Examples
     ///
     /// ```
@@ -127,6 +166,7 @@ impl BinnedAllocator {
             }
         }
         w.u64(self.limit.map_or(u64::MAX, |l| l as u64));
+        w.u8(if self.zero_freed { FLAG_ZERO_FREED } else { 0 });
         // Counters.
         let c = &self.counters;
         for v in [
@@ -216,6 +256,12 @@ impl BinnedAllocator {
     /// Replaces the whole state with a snapshot's; after it, the same operations give the
     /// same handles and contents as they did after the snapshot was taken.
     ///
+    /// That is what determinism means here, and it re-issues handles: a handle obtained
+    /// after the snapshot was taken and held across `restore` stops resolving (its block
+    /// does not exist in the restored state), and once the same allocations run again it
+    /// resolves again, to the block those allocations made, which may hold different
+    /// data. Drop such handles when you roll back.
+    ///
     /// # Errors
     ///
     /// A [`SnapshotError`] if the bytes are not a valid snapshot (wrong magic or version,
@@ -269,7 +315,7 @@ impl BinnedAllocator {
             return Err(SnapshotError::Checksum);
         }
         let mut r = Reader { rest: &body[6..] };
-        let a = decode(&mut r)?;
+        let a = decode(&mut r, version)?;
         if !r.rest.is_empty() {
             return corrupt("trailing bytes");
         }
@@ -278,33 +324,45 @@ impl BinnedAllocator {
 }
 
 /// Decodes and validates; allocates storage only after every check passed.
-fn decode(r: &mut Reader<'_>) -> R<BinnedAllocator> {
+fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
     let table = match r.u8()? {
         0 => SizeClassTable::default(),
         1 => {
             let n = r.count(4)?;
-            let mut sizes = Vec::with_capacity(n);
+            let mut sizes = try_vec(n)?;
             for _ in 0..n {
-                sizes.push(r.u32()? as usize);
+                sizes.push(r.u32()?);
             }
-            SizeClassTable::custom(&sizes).ok_or(SnapshotError::Corrupt("bad size-class table"))?
+            SizeClassTable::try_custom(&sizes)
+                .map_err(|()| SnapshotError::AllocFailed)?
+                .ok_or(SnapshotError::Corrupt("bad size-class table"))?
         }
         _ => return corrupt("bad table tag"),
     };
+    // A limit past this target's address space limits nothing.
     let limit = match r.u64()? {
         u64::MAX => None,
-        l => Some(usize::try_from(l).map_err(|_| SnapshotError::Corrupt("limit out of range"))?),
+        l => Some(usize::try_from(l).unwrap_or(usize::MAX)),
+    };
+    let zero_freed = if version >= 2 {
+        match r.u8()? {
+            0 => false,
+            FLAG_ZERO_FREED => true,
+            _ => return corrupt("unknown flags"),
+        }
+    } else {
+        false
     };
     let mut counters = Counters {
-        allocations: r.u64()?,
-        frees: r.u64()?,
-        rejected_frees: r.u64()?,
+        allocations: counter(r.u64()?)?,
+        frees: counter(r.u64()?)?,
+        rejected_frees: counter(r.u64()?)?,
         live_bytes: r.u64()?,
         block_bytes: r.u64()?,
         ..Counters::default()
     };
     for slot in counters.histogram.iter_mut().take(HISTOGRAM_BUCKETS) {
-        *slot = r.u64()?;
+        *slot = counter(r.u64()?)?;
     }
 
     // Handle table.
@@ -314,7 +372,7 @@ fn decode(r: &mut Reader<'_>) -> R<BinnedAllocator> {
     let removes = r.u64()?;
     let high_water = r.u32()?;
     let n = r.count(21)?;
-    let mut slots = Vec::with_capacity(n);
+    let mut slots = try_vec(n)?;
     for _ in 0..n {
         let version = r.u32()?;
         let len = r.usize()?;
@@ -344,7 +402,8 @@ fn decode(r: &mut Reader<'_>) -> R<BinnedAllocator> {
             next_free,
         });
     }
-    let live: Vec<Entry> = slots.iter().filter_map(|s| s.value).collect();
+    let mut live: Vec<Entry> = try_vec(slots.iter().filter(|s| s.value.is_some()).count())?;
+    live.extend(slots.iter().filter_map(|s| s.value));
     let entries = Pool::import(RawPool {
         id,
         free_head,
@@ -363,9 +422,11 @@ fn decode(r: &mut Reader<'_>) -> R<BinnedAllocator> {
         next_unused: u32,
         high_water: u32,
         free: Vec<u32>,
+        /// `is_free[b]`: block `b` is on the free list (a linear-time membership test).
+        is_free: Vec<bool>,
         slabs: Vec<&'a [u8]>,
     }
-    let mut plans = Vec::with_capacity(table.len());
+    let mut plans = try_vec(table.len())?;
     for c in 0..table.len() {
         let bin = Bin::new(table.size_of(c));
         let next_unused = r.u32()?;
@@ -375,16 +436,19 @@ fn decode(r: &mut Reader<'_>) -> R<BinnedAllocator> {
         if next_unused as usize > slab_count * bin.per_slab {
             return corrupt("bin hands out blocks past its slabs");
         }
-        let mut seen = alloc::vec![false; next_unused as usize];
-        let mut free = Vec::with_capacity(free_count);
+        if free_count > next_unused as usize {
+            return corrupt("bad bin free list");
+        }
+        let mut is_free = try_flags(next_unused as usize)?;
+        let mut free = try_vec(free_count)?;
         for _ in 0..free_count {
             let b = r.u32()?;
-            if b >= next_unused || core::mem::replace(&mut seen[b as usize], true) {
+            if b >= next_unused || core::mem::replace(&mut is_free[b as usize], true) {
                 return corrupt("bad bin free list");
             }
             free.push(b);
         }
-        let mut slabs = Vec::with_capacity(slab_count);
+        let mut slabs = try_vec(slab_count)?;
         for _ in 0..slab_count {
             slabs.push(r.take(bin.slab_bytes())?);
         }
@@ -392,11 +456,12 @@ fn decode(r: &mut Reader<'_>) -> R<BinnedAllocator> {
             next_unused,
             high_water,
             free,
+            is_free,
             slabs,
         });
     }
     let overflow_count = r.count(9)?;
-    let mut overflow_plan = Vec::with_capacity(overflow_count);
+    let mut overflow_plan = try_vec(overflow_count)?;
     for _ in 0..overflow_count {
         let size = r.usize()?;
         let in_use = match r.u8()? {
@@ -404,13 +469,15 @@ fn decode(r: &mut Reader<'_>) -> R<BinnedAllocator> {
             1 => true,
             _ => return corrupt("bad overflow flag"),
         };
-        if size <= MAX_CLASS_SIZE {
-            return corrupt("overflow block within the class range");
+        // Any size may be an overflow block: a custom table sends sizes no class fits
+        // there, and alignment can send small ones.
+        if size == 0 {
+            return corrupt("empty overflow block");
         }
         overflow_plan.push((in_use, r.take(size)?));
     }
     let direct_count = r.count(1)?;
-    let mut direct_plan = Vec::with_capacity(direct_count);
+    let mut direct_plan = try_vec(direct_count)?;
     for _ in 0..direct_count {
         direct_plan.push(match r.u8()? {
             0 => None,
@@ -428,8 +495,8 @@ fn decode(r: &mut Reader<'_>) -> R<BinnedAllocator> {
         });
     }
     let direct_free_count = r.count(4)?;
-    let mut direct_free = Vec::with_capacity(direct_free_count);
-    let mut direct_listed = alloc::vec![false; direct_plan.len()];
+    let mut direct_free = try_vec(direct_free_count)?;
+    let mut direct_listed = try_flags(direct_plan.len())?;
     for _ in 0..direct_free_count {
         let i = r.u32()? as usize;
         if i >= direct_plan.len()
@@ -449,12 +516,12 @@ fn decode(r: &mut Reader<'_>) -> R<BinnedAllocator> {
     }
 
     // Every live entry names a distinct live block, and every block is live or free.
-    let mut bin_used: Vec<Vec<bool>> = plans
-        .iter()
-        .map(|p| alloc::vec![false; p.next_unused as usize])
-        .collect();
-    let mut overflow_used = alloc::vec![false; overflow_plan.len()];
-    let mut direct_used = alloc::vec![false; direct_plan.len()];
+    let mut bin_used: Vec<Vec<bool>> = try_vec(plans.len())?;
+    for p in &plans {
+        bin_used.push(try_flags(p.next_unused as usize)?);
+    }
+    let mut overflow_used = try_flags(overflow_plan.len())?;
+    let mut direct_used = try_flags(direct_plan.len())?;
     let (mut live_bytes, mut block_bytes) = (0u64, 0u64);
     for e in &live {
         let capacity = match e.loc {
@@ -466,7 +533,7 @@ fn decode(r: &mut Reader<'_>) -> R<BinnedAllocator> {
                 let slot = used
                     .get_mut(block as usize)
                     .ok_or(SnapshotError::Corrupt("block past its bin"))?;
-                if core::mem::replace(slot, true) || plans[c].free.contains(&block) {
+                if core::mem::replace(slot, true) || plans[c].is_free[block as usize] {
                     return corrupt("block is live twice, or live and free");
                 }
                 table.size_of(c)
@@ -526,7 +593,7 @@ fn decode(r: &mut Reader<'_>) -> R<BinnedAllocator> {
 
     // Everything checks out: allocate and copy.
     let mut storage = 0u64;
-    let mut bins = Vec::with_capacity(plans.len());
+    let mut bins = try_vec(plans.len())?;
     for (c, plan) in plans.into_iter().enumerate() {
         let mut bin = Bin::new(table.size_of(c));
         for bytes in plan.slabs {
@@ -541,7 +608,7 @@ fn decode(r: &mut Reader<'_>) -> R<BinnedAllocator> {
         bin.free = plan.free;
         bins.push(bin);
     }
-    let mut overflow = Vec::with_capacity(overflow_plan.len());
+    let mut overflow = try_vec(overflow_plan.len())?;
     for (in_use, bytes) in overflow_plan {
         let layout = Layout::from_size_align(bytes.len(), MAX_CLASS_ALIGN)
             .map_err(|_| SnapshotError::Corrupt("overflow block too large"))?;
@@ -550,7 +617,7 @@ fn decode(r: &mut Reader<'_>) -> R<BinnedAllocator> {
         storage += bytes.len() as u64;
         overflow.push(Big { mem, in_use });
     }
-    let mut direct = Vec::with_capacity(direct_plan.len());
+    let mut direct = try_vec(direct_plan.len())?;
     for d in direct_plan {
         direct.push(match d {
             None => None,
@@ -575,6 +642,7 @@ fn decode(r: &mut Reader<'_>) -> R<BinnedAllocator> {
         direct_free,
         entries,
         limit,
+        zero_freed,
         counters,
     })
 }

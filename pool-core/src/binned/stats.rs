@@ -1,8 +1,9 @@
 //! Counters of a [`BinnedAllocator`](super::BinnedAllocator).
 
 /// Number of buckets of the requested-size histogram: bucket `i` counts sizes in
-/// `[2^i, 2^(i+1))`.
-pub const HISTOGRAM_BUCKETS: usize = usize::BITS as usize;
+/// `[2^i, 2^(i+1))`. The same on every target (sizes count as `u64`), so snapshots are
+/// portable across pointer widths.
+pub const HISTOGRAM_BUCKETS: usize = 64;
 
 /// Counters of a [`BinnedAllocator`](super::BinnedAllocator), read in O(1) by
 /// [`BinnedAllocator::stats`](super::BinnedAllocator::stats).
@@ -82,6 +83,14 @@ pub(super) struct Counters {
     pub(super) storage_bytes: u64,
     pub(super) overflow_live: u64,
     pub(super) histogram: [u64; HISTOGRAM_BUCKETS],
+}
+
+impl Counters {
+    /// The histogram bucket of a requested size (`size > 0`).
+    #[inline]
+    pub(super) fn bucket(size: usize) -> usize {
+        (63 - (size as u64).leading_zeros()) as usize
+    }
 }
 
 impl Default for Counters {

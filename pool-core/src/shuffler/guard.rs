@@ -108,7 +108,7 @@ impl<T> Drop for BlockRent<'_, T> {
     #[inline]
     fn drop(&mut self) {
         self.shuffler.inner().unpin(self.pin.slot);
-        self.shuffler.budget_step();
+        self.shuffler.budget_step_after_unpin();
     }
 }
 
@@ -116,7 +116,7 @@ impl<T> Drop for BlockRentMut<'_, T> {
     #[inline]
     fn drop(&mut self) {
         self.shuffler.inner().unpin(self.pin.slot);
-        self.shuffler.budget_step();
+        self.shuffler.budget_step_after_unpin();
     }
 }
 

@@ -316,7 +316,12 @@ impl<T> Shuffler<T> {
     /// assert_eq!(&*s.rent(h).unwrap(), &[0, 1, 4, 9, 16]);
     /// ```
     pub fn alloc_from_iter<I: IntoIterator<Item = T>>(&self, iter: I) -> ShuffleHandle<T> {
-        let items: Vec<T> = iter.into_iter().collect();
+        // The size hint is only a hint: a safe iterator may claim any length. Collect with
+        // amortised growth from nothing, never reserving what the hint claims.
+        let mut items: Vec<T> = Vec::new();
+        for item in iter {
+            items.push(item);
+        }
         let mut items = items.into_iter();
         self.alloc_with(items.len(), |_| items.next().expect("exact length"))
     }
@@ -363,6 +368,9 @@ impl<T> Shuffler<T> {
     ) -> Result<ShuffleHandle<T>, ShuffleError> {
         let len = u32::try_from(n).map_err(|_| ShuffleError::SizeOverflow)?;
         core::alloc::Layout::array::<T>(n).map_err(|_| ShuffleError::SizeOverflow)?;
+        // Room in the bookkeeping first (the pending entry and the handle slot), so that
+        // nothing below allocates infallibly.
+        self.inner().reserve_bookkeeping()?;
         let block = self.inner().reserve(len)?;
         // Until it is committed the block is listed as a reservation (a pending entry marked
         // `dropping`): a shuffle that `f` runs re-entrantly treats it as an obstacle and
@@ -516,8 +524,10 @@ impl<T> Shuffler<T> {
     /// ```
     #[inline]
     pub fn rent(&self, h: ShuffleHandle<T>) -> Result<BlockRent<'_, T>, RentError> {
-        let g = self.inner().pin(h, false)?;
+        // The budget step runs user `Drop`s: before the pin, so a panic there leaves no
+        // pin behind.
         self.budget_step();
+        let g = self.inner().pin(h, false)?;
         Ok(BlockRent::new(self, g))
     }
 
@@ -538,8 +548,9 @@ impl<T> Shuffler<T> {
     /// ```
     #[inline]
     pub fn rent_mut(&self, h: ShuffleHandle<T>) -> Result<BlockRentMut<'_, T>, RentError> {
-        let g = self.inner().pin(h, true)?;
+        // As in `rent`: user code first, then the pin.
         self.budget_step();
+        let g = self.inner().pin(h, true)?;
         Ok(BlockRentMut::new(self, g))
     }
 
@@ -684,6 +695,18 @@ impl<T> Shuffler<T> {
         }
     }
 
+    /// The budget step a guard runs after giving its pin back; skipped while the thread
+    /// unwinds, so a panicking `Drop` of a freed element cannot turn an unwind into an
+    /// abort.
+    #[inline]
+    fn budget_step_after_unpin(&self) {
+        #[cfg(feature = "std")]
+        if std::thread::panicking() {
+            return;
+        }
+        self.budget_step();
+    }
+
     #[cold]
     #[inline(never)]
     fn budget_step_slow(&self, budget: usize) {
@@ -712,13 +735,36 @@ impl<T> Drop for Shuffler<T> {
             }
             s.state = State::Vacant { next: NONE };
         }
-        for b in blocks {
-            let p = inner.block_ptr(b);
-            // SAFETY: each block holds `len` initialised elements (module invariant) and is
-            // dropped once: its record was taken out above.
-            unsafe {
-                core::ptr::drop_in_place(core::ptr::slice_from_raw_parts_mut(p, b.len as usize))
-            };
+        let slices: Vec<*mut [T]> = blocks
+            .into_iter()
+            .map(|b| core::ptr::slice_from_raw_parts_mut(inner.block_ptr(b), b.len as usize))
+            .collect();
+        /// Drops the blocks not yet dropped if one of them panics, as `Vec` does: every
+        /// element is dropped once (a second panic aborts, as in `Vec`).
+        struct Rest<T> {
+            slices: Vec<*mut [T]>,
+            next: usize,
+        }
+        impl<T> Drop for Rest<T> {
+            fn drop(&mut self) {
+                while self.next < self.slices.len() {
+                    let s = self.slices[self.next];
+                    self.next += 1;
+                    // SAFETY: each slice holds initialised elements (module invariant),
+                    // listed once, and `next` moves past it before it is dropped.
+                    unsafe { core::ptr::drop_in_place(s) };
+                }
+            }
+        }
+        // The loop drops the blocks in order; if one panics, `rest` drops the others while
+        // unwinding.
+        let mut rest = Rest { slices, next: 0 };
+        while rest.next < rest.slices.len() {
+            let s = rest.slices[rest.next];
+            rest.next += 1;
+            // SAFETY: as in `Rest::drop`; if this panics, `rest` drops the remaining
+            // blocks while unwinding.
+            unsafe { core::ptr::drop_in_place(s) };
         }
     }
 }

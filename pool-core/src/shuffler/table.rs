@@ -10,6 +10,9 @@ use super::{
     NO_CHUNK,
 };
 use crate::error::RentError;
+
+/// Smallest chunk, in bytes (a single element larger than this gets a chunk of its own).
+const MIN_CHUNK_BYTES: usize = 16 * 1024;
 use crate::Handle;
 
 impl<T> Inner<T> {
@@ -38,7 +41,20 @@ impl<T> Inner<T> {
         }
     }
 
-    /// Claims room for `len` elements at the top of the last chunk, or in a new one.
+    /// Makes room for one more pending entry and one more handle slot, so that creating
+    /// a block allocates nothing infallibly.
+    pub(super) fn reserve_bookkeeping(&mut self) -> Result<(), ShuffleError> {
+        self.slots
+            .try_reserve(1)
+            .map_err(|_| ShuffleError::AllocFailed)?;
+        self.pending
+            .try_reserve(1)
+            .map_err(|_| ShuffleError::AllocFailed)
+    }
+
+    /// Claims room for `len` elements: above the top of the last chunk, else of any
+    /// earlier chunk with room there, else in a released chunk's place or a new chunk.
+    /// Memory is taken from the allocator only when no held chunk has room.
     pub(super) fn reserve(&mut self, len: u32) -> Result<Block, ShuffleError> {
         if len == 0 {
             return Ok(Block {
@@ -47,26 +63,15 @@ impl<T> Inner<T> {
                 len,
             });
         }
-        self.slots
-            .try_reserve(1)
-            .map_err(|_| ShuffleError::AllocFailed)?;
         let n = len as usize;
-        let fits = self
-            .chunks
-            .last()
-            .is_some_and(|c| c.cap > 0 && c.top + n <= c.cap);
-        if !fits {
-            let min = (16 * 1024 / core::mem::size_of::<T>().max(1)).max(64);
-            let chunk = Chunk::new(n.max(min)).ok_or(ShuffleError::AllocFailed)?;
-            if self.chunks.len() >= NO_CHUNK as usize - 1 {
-                return Err(ShuffleError::SizeOverflow);
-            }
-            self.chunks
-                .try_reserve(1)
-                .map_err(|_| ShuffleError::AllocFailed)?;
-            self.chunks.push(chunk);
-        }
-        let ci = self.chunks.len() - 1;
+        let room = |c: &Chunk<T>| c.cap > 0 && c.top + n <= c.cap;
+        let ci = match self.chunks.last().filter(|c| room(c)) {
+            Some(_) => self.chunks.len() - 1,
+            None => match self.chunks.iter().position(room) {
+                Some(i) => i,
+                None => self.new_chunk(n)?,
+            },
+        };
         let c = &mut self.chunks[ci];
         let offset = c.top;
         c.top += n;
@@ -75,6 +80,27 @@ impl<T> Inner<T> {
             offset: offset as u32,
             len,
         })
+    }
+
+    /// Allocates a chunk for at least `n` elements (at least 16 KiB of them, counted in
+    /// bytes, so one huge element does not reserve many) in the first released place, or
+    /// at the end; returns its index.
+    #[cold]
+    fn new_chunk(&mut self, n: usize) -> Result<usize, ShuffleError> {
+        let min = (MIN_CHUNK_BYTES / core::mem::size_of::<T>().max(1)).max(1);
+        let chunk = Chunk::new(n.max(min)).ok_or(ShuffleError::AllocFailed)?;
+        if let Some(i) = self.chunks.iter().position(|c| c.cap == 0) {
+            self.chunks[i] = chunk;
+            return Ok(i);
+        }
+        if self.chunks.len() >= NO_CHUNK as usize - 1 {
+            return Err(ShuffleError::SizeOverflow);
+        }
+        self.chunks
+            .try_reserve(1)
+            .map_err(|_| ShuffleError::AllocFailed)?;
+        self.chunks.push(chunk);
+        Ok(self.chunks.len() - 1)
     }
 
     /// Lifts the reservation `try_alloc_with` placed on `block`.
