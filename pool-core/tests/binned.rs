@@ -1,5 +1,7 @@
 //! Public-API tests of `BinnedAllocator` and the size classes.
 
+mod common;
+
 use pool_core::size_class::{SizeClass, SizeClassTable, MAX_CLASS_SIZE};
 use pool_core::{BinnedAllocator, BinnedError, BlockHandle, Handle, SnapshotError, ViewError};
 
@@ -306,15 +308,7 @@ fn size_class_of_types() {
 
 // === snapshot and restore ===
 
-fn fix_checksum(bytes: &mut [u8]) {
-    let n = bytes.len() - 8;
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in &bytes[..n] {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    bytes[n..].copy_from_slice(&h.to_le_bytes());
-}
+use common::reseal as fix_checksum;
 
 /// Blocks in `busy_allocator` (one more is over-aligned).
 const BUSY: usize = if cfg!(miri) { 5 } else { 24 };
@@ -405,10 +399,10 @@ fn corrupted_snapshots_are_rejected_and_change_nothing() {
 fn forged_snapshots_with_valid_checksums_never_break_the_allocator() {
     let (a, _) = busy_allocator();
     let snap = a.snapshot();
-    // The handle table starts after the table tag, limit, five counters and the size
-    // histogram (free-form numbers): a 32-byte header and 21 bytes per slot. Forge bytes
-    // there and re-sign them.
-    let start = 6 + 1 + 8 + 5 * 8 + 64 * 8;
+    // The handle table starts after the table tag, limit, flags, five counters and the
+    // size histogram (free-form numbers): a 32-byte header and 21 bytes per slot. Forge
+    // bytes there and re-sign them.
+    let start = 6 + 1 + 8 + 1 + 5 * 8 + 64 * 8;
     let end = start + 32 + (BUSY + 1) * 21;
     let step = if cfg!(miri) { 29 } else { 1 };
     let (mut accepted, mut tried) = (0, 0);

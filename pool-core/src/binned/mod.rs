@@ -387,6 +387,12 @@ impl BinnedAllocator {
     }
 
     fn take_binned(&mut self, class: usize) -> Result<Loc, BinnedError> {
+        // Room on the free list for every block handed out, this one included, so `free`
+        // never allocates.
+        let bin = &mut self.bins[class];
+        bin.free
+            .try_reserve(bin.next_unused as usize + 1 - bin.free.len())
+            .map_err(|_| BinnedError::AllocFailed)?;
         if self.bins[class].needs_slab() {
             let bytes = self.bins[class].slab_bytes();
             self.check_limit(bytes)?;
@@ -437,6 +443,10 @@ impl BinnedAllocator {
         self.check_limit(layout.pad_to_align().size())?;
         self.direct
             .try_reserve(1)
+            .map_err(|_| BinnedError::AllocFailed)?;
+        // Room to list every slot as free, so `free` never allocates.
+        self.direct_free
+            .try_reserve(self.direct.len() + 1 - self.direct_free.len())
             .map_err(|_| BinnedError::AllocFailed)?;
         let mem = RawBlock::new_zeroed(layout).ok_or(BinnedError::AllocFailed)?;
         self.counters.storage_bytes += size as u64;

@@ -20,7 +20,7 @@ use super::stats::Counters;
 use super::storage::{Big, Bin, RawBlock};
 use super::{BinnedAllocator, Entry, Loc, HISTOGRAM_BUCKETS};
 use crate::error::SnapshotError;
-use crate::pool::raw::{RawPool, RawSlot, COUNTER_CEILING};
+use crate::pool::raw::{RawPool, RawSlot, COUNTER_CEILING, OUT_OF_MEMORY};
 use crate::size_class::{SizeClassTable, MAX_CLASS_ALIGN};
 use crate::Pool;
 
@@ -412,7 +412,10 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
         high_water,
         slots,
     })
-    .map_err(SnapshotError::Corrupt)?;
+    .map_err(|e| match e {
+        OUT_OF_MEMORY => SnapshotError::AllocFailed,
+        e => SnapshotError::Corrupt(e),
+    })?;
     if counters.allocations.checked_sub(counters.frees) != Some(live.len() as u64) {
         return corrupt("allocation counts do not match the live blocks");
     }
@@ -440,7 +443,8 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
             return corrupt("bad bin free list");
         }
         let mut is_free = try_flags(next_unused as usize)?;
-        let mut free = try_vec(free_count)?;
+        // Room for every block handed out, so a later `free` never allocates.
+        let mut free = try_vec(next_unused as usize)?;
         for _ in 0..free_count {
             let b = r.u32()?;
             if b >= next_unused || core::mem::replace(&mut is_free[b as usize], true) {
@@ -495,7 +499,8 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
         });
     }
     let direct_free_count = r.count(4)?;
-    let mut direct_free = try_vec(direct_free_count)?;
+    // Room for every slot, so a later `free` never allocates.
+    let mut direct_free = try_vec(direct_plan.len())?;
     let mut direct_listed = try_flags(direct_plan.len())?;
     for _ in 0..direct_free_count {
         let i = r.u32()? as usize;

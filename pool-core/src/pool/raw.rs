@@ -12,6 +12,9 @@ use crate::handle::store_key;
 /// program reaches, far enough below `u64::MAX` that counting on never overflows.
 pub(crate) const COUNTER_CEILING: u64 = 1 << 62;
 
+/// The error `import` gives when the allocator refuses (every other error is corruption).
+pub(crate) const OUT_OF_MEMORY: &str = "out of memory";
+
 /// One slot as exported: its version, and its value or free-list link.
 pub(crate) struct RawSlot<T> {
     pub(crate) version: u32,
@@ -75,7 +78,7 @@ impl<T> Pool<T> {
         let mut on_list = Vec::new();
         on_list
             .try_reserve_exact(n)
-            .map_err(|_| "out of memory")?;
+            .map_err(|_| OUT_OF_MEMORY)?;
         on_list.resize(n, false);
         for s in &raw.slots {
             match (s.version & 1 == 1, &s.value) {
@@ -115,12 +118,12 @@ impl<T> Pool<T> {
         let mut occupancy = Occupancy::default();
         occupancy
             .try_reserve_for(n)
-            .map_err(|_| "out of memory")?;
+            .map_err(|_| OUT_OF_MEMORY)?;
         if n > 0 {
             occupancy.cover(n - 1);
         }
         let mut slots = Vec::new();
-        slots.try_reserve_exact(n).map_err(|_| "out of memory")?;
+        slots.try_reserve_exact(n).map_err(|_| OUT_OF_MEMORY)?;
         for (i, s) in raw.slots.into_iter().enumerate() {
             slots.push(match s.value {
                 Some(value) => {

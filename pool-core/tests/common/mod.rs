@@ -98,3 +98,14 @@ pub fn expect_panic<R>(f: impl FnOnce() -> R) {
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     assert!(r.is_err(), "expected a panic");
 }
+
+/// Recomputes a binned-allocator snapshot's trailing FNV-1a checksum after forging bytes.
+pub fn reseal(bytes: &mut [u8]) {
+    let n = bytes.len() - 8;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in &bytes[..n] {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    bytes[n..].copy_from_slice(&h.to_le_bytes());
+}
