@@ -14,3 +14,13 @@ cargo +nightly miri setup >/dev/null 2>&1 || cargo +nightly miri setup
 export MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-symbolic-alignment-check"
 cargo +nightly miri test -p pool-core "$@"
 echo "miri: pool-core passed (strict provenance, symbolic alignment)"
+
+# Snapshots must be the same bytes on every target: check it on a 32-bit and on a
+# big-endian target too (Miri interprets them on this machine).
+if [ "$#" -eq 0 ]; then
+    for target in i686-unknown-linux-gnu s390x-unknown-linux-gnu; do
+        cargo +nightly miri test -p pool-core --target "$target" --test binned_hardening \
+            snapshots_are_the_same_bytes_on_every_target
+        echo "miri: portable snapshots passed on $target"
+    done
+fi

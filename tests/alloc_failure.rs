@@ -24,7 +24,8 @@ struct FailNth;
 
 impl FailNth {
     fn should_fail() -> bool {
-        let step = COUNTDOWN.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        let step =
+            COUNTDOWN.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
         if step == Ok(1) {
             FAILED.store(true, Ordering::Relaxed);
             return true;
@@ -178,7 +179,10 @@ fn arena_try(n: usize) {
     }
     disarm();
     assert!(failed || sizes > 0);
-    assert_eq!(arena.stats().allocated_bytes, before.allocated_bytes + sizes);
+    assert_eq!(
+        arena.stats().allocated_bytes,
+        before.allocated_bytes + sizes
+    );
     // Usable afterwards, also as an `allocator_api2` allocator.
     let mut v: ApiVec<u64, _> = ApiVec::new_in(&arena);
     arm(n);
@@ -291,7 +295,10 @@ fn binned_restore(n: usize) {
     a.alloc(100);
 }
 
-const CASES: &[(&str, fn(usize))] = &[
+/// A case: its name, and the body that fails allocation `n` (counted from arming).
+type Case = (&'static str, fn(usize));
+
+const CASES: &[Case] = &[
     ("pool_try_insert", pool_try_insert),
     ("pool_try_reserve", pool_try_reserve),
     ("pool_try_acquire", pool_try_acquire),
@@ -311,7 +318,14 @@ fn main() {
         let case = CASES.iter().find(|c| c.0 == name).expect("known case").1;
         case(n);
         // Tell the parent whether the Nth allocation was reached.
-        println!("{}", if FAILED.load(Ordering::Relaxed) { "HIT" } else { "MISS" });
+        println!(
+            "{}",
+            if FAILED.load(Ordering::Relaxed) {
+                "HIT"
+            } else {
+                "MISS"
+            }
+        );
         return;
     }
     let exe = std::env::current_exe().expect("own path");

@@ -65,6 +65,7 @@ fn a_panic_after_a_newer_allocation_keeps_that_allocation() {
     assert_eq!(unsafe { *p }, 7);
     let q = arena.alloc(9u32) as *mut u32;
     assert_ne!(p, q);
+    // SAFETY: as above.
     assert_eq!(unsafe { *p }, 7);
 }
 
@@ -72,11 +73,17 @@ fn a_panic_after_a_newer_allocation_keeps_that_allocation() {
 fn a_limit_below_a_chunk_still_allows_what_fits() {
     for limit in [1usize, 64, 100, 4095, 4096, 4097] {
         let arena = Arena::with_limit(limit);
-        assert!(arena.try_alloc_slice_fill_with(limit, |_| 1u8).is_ok(), "{limit}");
+        assert!(
+            arena.try_alloc_slice_fill_with(limit, |_| 1u8).is_ok(),
+            "{limit}"
+        );
         assert_eq!(arena.try_alloc(0u8).unwrap_err(), AllocError::Exhausted);
         assert!(arena.stats().reserved_bytes <= limit);
     }
-    assert_eq!(Arena::with_limit(0).try_alloc(0u8).unwrap_err(), AllocError::Exhausted);
+    assert_eq!(
+        Arena::with_limit(0).try_alloc(0u8).unwrap_err(),
+        AllocError::Exhausted
+    );
 }
 
 #[test]
@@ -134,9 +141,16 @@ fn nested_scopes_run_their_own_drops() {
 }
 
 /// Grows `p` from `old` to `new` through the allocator API.
-fn grow(a: &Arena<'_>, p: core::ptr::NonNull<u8>, old: Layout, new: Layout) -> *mut u8 {
-    // SAFETY (of the callers): `p` is a live block of `old` from `a`.
-    unsafe { a.grow(p, old, new) }.unwrap().cast::<u8>().as_ptr()
+///
+/// # Safety
+///
+/// - `p` must be a live block of layout `old` from `a`.
+unsafe fn grow(a: &Arena<'_>, p: core::ptr::NonNull<u8>, old: Layout, new: Layout) -> *mut u8 {
+    // SAFETY: `p` is a live block of `old` from `a` (caller).
+    unsafe { a.grow(p, old, new) }
+        .unwrap()
+        .cast::<u8>()
+        .as_ptr()
 }
 
 #[test]
@@ -149,7 +163,8 @@ fn a_block_older_than_the_scope_grown_in_place_survives_the_scope() {
     unsafe { p.as_ptr().write_bytes(0xAB, 16) };
     let allocated = arena.stats().allocated_bytes;
     let grown = arena.scope(|a| {
-        let g = grow(a, p, old, new);
+        // SAFETY: `p` is a live block of `old` from this arena.
+        let g = unsafe { grow(a, p, old, new) };
         assert_eq!(g, p.as_ptr(), "the newest block grows in place");
         // SAFETY: the block now has 64 bytes.
         unsafe { g.add(16).write_bytes(0xAB, 48) };
@@ -176,12 +191,17 @@ fn growth_older_than_two_nested_scopes_survives_both() {
         .collect();
     let p = (&arena).allocate(layouts[0]).unwrap().cast::<u8>();
     arena.scope(|a| {
-        a.scope(|b| assert_eq!(grow(b, p, layouts[0], layouts[1]), p.as_ptr()));
-        assert_eq!(grow(a, p, layouts[1], layouts[2]), p.as_ptr());
+        // SAFETY: `p` is a live block of `layouts[0]` from this arena.
+        a.scope(|b| assert_eq!(unsafe { grow(b, p, layouts[0], layouts[1]) }, p.as_ptr()));
+        // SAFETY: it grew in place to `layouts[1]` just above.
+        assert_eq!(unsafe { grow(a, p, layouts[1], layouts[2]) }, p.as_ptr());
         a.alloc(1u8);
     });
     let next = arena.alloc(0u8) as *mut u8 as usize;
-    assert!(next >= p.as_ptr() as usize + 40, "the 40-byte block was cut");
+    assert!(
+        next >= p.as_ptr() as usize + 40,
+        "the 40-byte block was cut"
+    );
     assert_eq!(arena.stats().allocated_bytes, 40 + 1);
 }
 
@@ -236,7 +256,10 @@ fn reset_keeps_only_the_largest_chunk() {
     arena.reset();
     let after = arena.stats();
     assert_eq!(after.chunks, 1);
-    assert_eq!(after.released_bytes + after.reserved_bytes, spiked.reserved_bytes);
+    assert_eq!(
+        after.released_bytes + after.reserved_bytes,
+        spiked.reserved_bytes
+    );
     // The same frame again fits in at most one more chunk, then settles.
     for _ in 0..3 {
         for _ in 0..n {
@@ -259,7 +282,10 @@ fn reset_keeps_only_the_largest_chunk() {
 
 #[test]
 fn capacity_overflow_is_a_clear_error() {
-    assert_eq!(Arena::try_with_capacity(usize::MAX).unwrap_err(), AllocError::LayoutOverflow);
+    assert_eq!(
+        Arena::try_with_capacity(usize::MAX).unwrap_err(),
+        AllocError::LayoutOverflow
+    );
     assert_eq!(
         Arena::try_with_capacity(isize::MAX as usize).unwrap_err(),
         AllocError::LayoutOverflow
@@ -275,4 +301,47 @@ fn capacity_overflow_is_a_clear_error() {
         let a = Arena::try_with_capacity(bytes).unwrap();
         assert!(a.stats().reserved_bytes >= bytes.max(1));
     }
+}
+
+#[test]
+fn dropping_an_arena_drops_every_registered_value_after_a_panicking_one() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static DROPPED: AtomicUsize = AtomicUsize::new(0);
+    struct D(bool);
+    impl Drop for D {
+        fn drop(&mut self) {
+            DROPPED.fetch_add(1, Ordering::Relaxed);
+            if self.0 {
+                panic!("drop fails");
+            }
+        }
+    }
+    let arena = Arena::new();
+    for i in 0..5 {
+        arena.alloc_with_drop(D(i == 2));
+    }
+    expect_panic(move || drop(arena));
+    assert_eq!(DROPPED.load(Ordering::Relaxed), 5);
+}
+
+#[test]
+fn allocations_at_chunk_boundaries() {
+    let arena = Arena::new();
+    let huge = if cfg!(miri) { 1 << 14 } else { 1 << 20 };
+    for size in [0usize, 1, 4095, 4096, 4097, 8191, 8192, 8193, huge] {
+        let s = arena.alloc_slice_fill_with(size, |i| i as u8);
+        assert_eq!(s.len(), size);
+        assert!(s.iter().enumerate().all(|(i, &b)| b == i as u8));
+    }
+    assert_eq!(
+        arena
+            .try_alloc_slice_fill_with(usize::MAX, |_| 0u8)
+            .unwrap_err(),
+        AllocError::LayoutOverflow
+    );
+    let layout = Layout::from_size_align(1, 8192).unwrap();
+    assert_eq!(
+        arena.try_alloc_layout(layout).unwrap_err(),
+        AllocError::BadAlign
+    );
 }

@@ -108,7 +108,11 @@ fn restoring_many_blocks_is_linear() {
 /// the overflow list, and one over-aligned block.
 fn portable_sequence() -> (BinnedAllocator, Vec<BlockHandle>) {
     let table = SizeClassTable::custom(&[16, 64]).unwrap();
-    let mut a = BinnedAllocator::builder().id(42).limit(1 << 24).table(table).build();
+    let mut a = BinnedAllocator::builder()
+        .id(42)
+        .limit(1 << 24)
+        .table(table)
+        .build();
     let mut hs = Vec::new();
     for i in 0..24usize {
         let size = [1, 17, 100, 300][i % 4] + i;
@@ -138,7 +142,10 @@ fn snapshots_are_the_same_bytes_on_every_target() {
         )
         .unwrap();
     }
-    assert!(snap == GOLDEN, "this target writes different snapshot bytes");
+    assert!(
+        snap == GOLDEN,
+        "this target writes different snapshot bytes"
+    );
     let b = BinnedAllocator::from_snapshot(GOLDEN).unwrap();
     for (i, &h) in hs.iter().enumerate() {
         assert_eq!(b.get(h), a.get(h), "block {i}");
@@ -153,10 +160,13 @@ fn freed_blocks_travel_in_snapshots_unless_zeroed() {
         let mut a = BinnedAllocator::builder().zero_freed(zero).build();
         let h = a.alloc(secret.len());
         a.write(h, secret).unwrap();
-        let big = a.alloc(70_000);
-        a.get_mut(big).unwrap()[..secret.len()].copy_from_slice(secret);
         a.free(h);
-        a.free(big);
+        // An overflow block too (its bytes make the snapshot large: not under Miri).
+        if !cfg!(miri) {
+            let big = a.alloc(70_000);
+            a.get_mut(big).unwrap()[..secret.len()].copy_from_slice(secret);
+            a.free(big);
+        }
         let snap = a.snapshot();
         let found = snap.windows(secret.len()).any(|w| w == secret);
         assert_eq!(found, !zero, "zero_freed({zero})");
@@ -188,7 +198,7 @@ fn a_custom_table_with_overflow_blocks_can_roll_back() {
 #[test]
 fn the_limit_counts_the_alignment_of_over_aligned_blocks() {
     let mut a = BinnedAllocator::builder().limit(1 << 20).build();
-    for align in [1usize << 21, 1 << 30, 1 << 40] {
+    for align in [1usize << 21, 1 << 30, 1 << (usize::BITS - 2)] {
         assert_eq!(
             a.try_alloc_layout(1, align),
             Err(BinnedError::LimitExceeded { limit: 1 << 20 })

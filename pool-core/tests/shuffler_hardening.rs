@@ -7,7 +7,12 @@ use common::{expect_panic, DropCounter};
 use pool_core::{RentError, Shuffler};
 
 /// A shuffler with a budget and one freed block whose element panics in `Drop`.
-fn with_panicking_pending(counter: &DropCounter) -> (Shuffler<common::Counted>, pool_core::ShuffleHandle<common::Counted>) {
+fn with_panicking_pending(
+    counter: &DropCounter,
+) -> (
+    Shuffler<common::Counted>,
+    pool_core::ShuffleHandle<common::Counted>,
+) {
     let s = Shuffler::new();
     let keep = s.create(counter.make(1));
     let doomed = s.create(counter.make_panicking(2));
@@ -152,7 +157,7 @@ impl Iterator for Liar {
 #[test]
 fn alloc_from_iter_treats_the_size_hint_as_a_hint() {
     let s = Shuffler::new();
-    for claim in [0, 3, 7, 1 << 40, usize::MAX] {
+    for claim in [0, 3, 7, usize::MAX >> 24, usize::MAX] {
         let h = s.alloc_from_iter(Liar { left: 7, claim });
         assert_eq!(&*s.rent(h).unwrap(), &[6, 5, 4, 3, 2, 1, 0]);
     }
@@ -168,4 +173,24 @@ fn zero_length_blocks_and_a_fresh_shuffler() {
     assert_eq!(s.rent(empty).unwrap_err(), RentError::Stale);
     let h = s.try_alloc_with(1, |_| String::from("x")).unwrap();
     assert_eq!(s.rent(h).unwrap()[0], "x");
+}
+
+#[test]
+fn block_lengths_at_the_boundaries() {
+    use pool_core::shuffler::ShuffleError;
+    let s: Shuffler<u8> = Shuffler::new();
+    for n in [0usize, 1, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1] {
+        let h = s.alloc_with(n, |i| i as u8);
+        assert_eq!(s.len_of(h), Some(n));
+    }
+    assert_eq!(
+        s.try_alloc_with(u32::MAX as usize + 1, |_| 0).unwrap_err(),
+        ShuffleError::SizeOverflow
+    );
+    let wide: Shuffler<u64> = Shuffler::new();
+    assert_eq!(
+        wide.try_alloc_with(usize::MAX / 4, |_| 0).unwrap_err(),
+        ShuffleError::SizeOverflow
+    );
+    assert!(wide.is_empty());
 }

@@ -740,8 +740,18 @@ impl<'a> Arena<'a> {
 
 impl Drop for Arena<'_> {
     fn drop(&mut self) {
+        /// If a registered value's `Drop` panics, the older ones are still dropped while
+        /// unwinding, as `Vec` does (a second panic aborts, as in `Vec`).
+        struct Rest<'s, 'a>(&'s Arena<'a>);
+        impl Drop for Rest<'_, '_> {
+            fn drop(&mut self) {
+                self.0.run_drops(None);
+            }
+        }
         // Chunks are freed by the vector's drop glue afterwards, even if a drop panics.
-        self.run_drops(None);
+        // `rest` finds nothing left to run when the loop completes.
+        let rest = Rest(self);
+        rest.0.run_drops(None);
     }
 }
 

@@ -76,9 +76,7 @@ impl<T> Pool<T> {
         let mut live = 0u64;
         let mut retired = 0u32;
         let mut on_list = Vec::new();
-        on_list
-            .try_reserve_exact(n)
-            .map_err(|_| OUT_OF_MEMORY)?;
+        on_list.try_reserve_exact(n).map_err(|_| OUT_OF_MEMORY)?;
         on_list.resize(n, false);
         for s in &raw.slots {
             match (s.version & 1 == 1, &s.value) {
@@ -116,9 +114,7 @@ impl<T> Pool<T> {
             return Err("high water mark out of range");
         }
         let mut occupancy = Occupancy::default();
-        occupancy
-            .try_reserve_for(n)
-            .map_err(|_| OUT_OF_MEMORY)?;
+        occupancy.try_reserve_for(n).map_err(|_| OUT_OF_MEMORY)?;
         if n > 0 {
             occupancy.cover(n - 1);
         }
