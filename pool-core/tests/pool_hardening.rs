@@ -192,3 +192,15 @@ fn drops_during_clear_run_once_each() {
     pool.clear();
     assert_eq!(seen.borrow().len(), 4);
 }
+
+#[test]
+fn a_pool_of_large_values_grows_by_one_slot_first() {
+    let mut pool: Pool<[u8; 1 << 16]> = Pool::new();
+    pool.insert([1; 1 << 16]);
+    assert_eq!(pool.capacity(), 1);
+    pool.insert([2; 1 << 16]);
+    assert!(pool.capacity() >= 2);
+    let mut small: Pool<u32> = Pool::new();
+    small.insert(1);
+    assert_eq!(small.capacity(), 4);
+}

@@ -194,3 +194,17 @@ fn block_lengths_at_the_boundaries() {
     );
     assert!(wide.is_empty());
 }
+
+#[test]
+fn a_panicking_builder_gives_its_space_back_at_once() {
+    let s: Shuffler<u64> = Shuffler::new();
+    let a = s.alloc_with(10, |i| i as u64);
+    let before = s.storage_map(usize::MAX);
+    expect_panic(|| s.alloc_with(10, |i| if i == 5 { panic!("builder fails") } else { 0 }));
+    assert_eq!(s.storage_map(usize::MAX), before);
+    let b = s.alloc_with(10, |i| i as u64 + 100);
+    // `b` sits right after `a`: no hole was left behind.
+    assert!(s.storage_map(usize::MAX).starts_with(&"#".repeat(20)));
+    assert_eq!(s.rent(a).unwrap()[9], 9);
+    assert_eq!(s.rent(b).unwrap()[0], 100);
+}

@@ -588,8 +588,10 @@ impl<T> Pool<T> {
                 PoolError::CapacityOverflow
             });
         }
-        // Amortised doubling, clamped to the limit.
-        let want = len.max(4).min(self.limit - len);
+        // Amortised doubling, clamped to the limit; a first step of up to 4 slots, fewer
+        // for large values (one slot of a 1 MiB value, not four).
+        let first = (4096 / core::mem::size_of::<Slot<T>>().max(1)).clamp(1, 4);
+        let want = len.max(first).min(self.limit - len);
         if self.slots.try_reserve_exact(want).is_err() {
             self.slots
                 .try_reserve_exact(1)

@@ -394,7 +394,10 @@ impl<T> Shuffler<T> {
                         self.start, self.done,
                     ))
                 };
-                self.shuffler.inner().unreserve(self.block);
+                let inner = self.shuffler.inner();
+                inner.unreserve(self.block);
+                // Like an arena: the space comes back at once if nothing was placed after.
+                inner.give_back_top(self.block);
             }
         }
         let start = self.inner().block_ptr(block);

@@ -114,6 +114,18 @@ impl<T> Inner<T> {
         }
     }
 
+    /// Lowers its chunk's top over `block` if the block is the topmost one (a block whose
+    /// reservation was lifted without a commit).
+    pub(super) fn give_back_top(&mut self, block: Block) {
+        if block.chunk == NO_CHUNK || block.len == 0 {
+            return;
+        }
+        let c = &mut self.chunks[block.chunk as usize];
+        if c.top == (block.offset + block.len) as usize {
+            c.top = block.offset as usize;
+        }
+    }
+
     /// Publishes a filled block under a new handle.
     pub(super) fn commit(&mut self, block: Block) -> ShuffleHandle<T> {
         self.live_blocks += 1;
