@@ -3,8 +3,9 @@
 //! Format (little endian, fixed-width integers, nothing sized by the target's pointer
 //! width, so a snapshot taken on one machine restores on any other): magic `TPBA`,
 //! version `u16`, then the table, limit, flags, counters, handle table, bins (with their
-//! slab bytes), overflow and over-aligned blocks, and last an FNV-1a 64 checksum of
-//! everything before it. Version 1 (without the flags byte) is still read.
+//! slab bytes), overflow and over-aligned blocks, and last a 64-bit checksum of everything
+//! before it (FNV-1a over 64-bit words). Version 1 (without the flags byte, with a
+//! byte-wise FNV-1a checksum) is still read.
 //!
 //! `restore` treats the bytes as untrusted: besides the checksum (which only catches
 //! accidents; anyone can reseal forged bytes) it checks every index, every free list,
@@ -53,13 +54,31 @@ fn counter(v: u64) -> R<u64> {
     Ok(v)
 }
 
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// The checksum of version 1: FNV-1a 64 over bytes.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    bytes
+        .iter()
+        .fold(FNV_OFFSET, |h, &b| (h ^ b as u64).wrapping_mul(FNV_PRIME))
+}
+
+/// The checksum of version 2: the FNV-1a step over little-endian 64-bit words, then the
+/// tail bytes. Each step is a bijection of the running value, so any change to a single
+/// word is always caught; it detects accidents, not forgeries.
+fn checksum(bytes: &[u8]) -> u64 {
+    let mut words = bytes.chunks_exact(8);
+    let mut h = FNV_OFFSET;
+    for w in &mut words {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        h = (h ^ u64::from_le_bytes(a)).wrapping_mul(FNV_PRIME);
     }
-    h
+    words
+        .remainder()
+        .iter()
+        .fold(h, |h, &b| (h ^ b as u64).wrapping_mul(FNV_PRIME))
 }
 
 // === writing ===
@@ -248,7 +267,7 @@ impl BinnedAllocator {
         for &i in &self.direct_free {
             w.u32(i);
         }
-        let sum = fnv1a(&w.0);
+        let sum = checksum(&w.0);
         w.u64(sum);
         w.0
     }
@@ -302,7 +321,7 @@ impl BinnedAllocator {
             return Err(SnapshotError::BadMagic);
         }
         let version = u16::from_le_bytes([bytes[4], bytes[5]]);
-        if version != VERSION {
+        if version != VERSION && version != 1 {
             return Err(SnapshotError::UnsupportedVersion(version));
         }
         if bytes.len() < 14 {
@@ -311,7 +330,12 @@ impl BinnedAllocator {
         let (body, sum) = bytes.split_at(bytes.len() - 8);
         let mut s = [0u8; 8];
         s.copy_from_slice(sum);
-        if fnv1a(body) != u64::from_le_bytes(s) {
+        let expected = if version == 1 {
+            fnv1a(body)
+        } else {
+            checksum(body)
+        };
+        if expected != u64::from_le_bytes(s) {
             return Err(SnapshotError::Checksum);
         }
         let mut r = Reader { rest: &body[6..] };

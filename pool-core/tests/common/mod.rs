@@ -99,13 +99,18 @@ pub fn expect_panic<R>(f: impl FnOnce() -> R) {
     assert!(r.is_err(), "expected a panic");
 }
 
-/// Recomputes a binned-allocator snapshot's trailing FNV-1a checksum after forging bytes.
+/// Recomputes a binned-allocator snapshot's trailing checksum after forging bytes (the
+/// FNV-1a step over little-endian 64-bit words, then the tail bytes).
 pub fn reseal(bytes: &mut [u8]) {
     let n = bytes.len() - 8;
+    let step = |h: u64, v: u64| (h ^ v).wrapping_mul(0x0000_0100_0000_01b3);
+    let mut words = bytes[..n].chunks_exact(8);
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in &bytes[..n] {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    for w in &mut words {
+        h = step(h, u64::from_le_bytes(w.try_into().unwrap()));
+    }
+    for &b in words.remainder() {
+        h = step(h, b as u64);
     }
     bytes[n..].copy_from_slice(&h.to_le_bytes());
 }
