@@ -134,8 +134,8 @@ pub struct ArenaStats {
     pub waste_bytes: usize,
     /// Values registered with [`Arena::alloc_with_drop`] and not yet dropped.
     pub pending_drops: usize,
-    /// Bytes of chunks [`Arena::reset`] gave back to the allocator so far (it keeps only
-    /// the largest chunk).
+    /// Bytes of chunks [`Arena::reset`] gave back to the allocator so far (chunks the
+    /// frame before it did not use).
     pub released_bytes: usize,
 }
 
@@ -552,10 +552,11 @@ impl<'a> Arena<'a> {
     // === reset and scopes ===
 
     /// Drops the values registered with [`alloc_with_drop`](Self::alloc_with_drop) and
-    /// releases every allocation. The largest chunk is kept for reuse and the others go
-    /// back to the allocator (counted in [`ArenaStats::released_bytes`]), so an arena
-    /// that spiked once does not hold the spike forever, and one that fills to the same
-    /// peak every frame settles on one chunk that holds it.
+    /// releases every allocation. The chunks the ending frame used are kept for reuse, and
+    /// so is the largest chunk; the others (chunks no allocation since the last reset
+    /// reached) go back to the allocator, counted in [`ArenaStats::released_bytes`]. So an
+    /// arena that fills to the same peak every frame keeps what it needs and allocates
+    /// nothing, and one that spiked once gives the spike back after the next ordinary frame.
     ///
     /// If a registered value's `Drop` panics, the panic propagates after that value is
     /// unlinked: it is never dropped twice, the older values stay registered for the next
@@ -571,18 +572,22 @@ impl<'a> Arena<'a> {
     /// assert_eq!(arena.stats().allocated_bytes, 0);
     /// assert_eq!(arena.stats().reserved_bytes, reserved);
     ///
-    /// // A spike: many chunks. After the reset only the largest stays.
+    /// // A spike: many chunks, all kept by the reset that ends it...
     /// for _ in 0..100 {
     ///     arena.alloc([0u8; 4000]);
     /// }
-    /// assert!(arena.stats().chunks > 1);
+    /// let spiked = arena.stats().chunks;
     /// arena.reset();
-    /// assert_eq!(arena.stats().chunks, 1);
+    /// assert_eq!(arena.stats().chunks, spiked);
+    /// // ...and given back after an ordinary frame (all but the first and the largest).
+    /// arena.alloc([0u8; 1000]);
+    /// arena.reset();
+    /// assert!(arena.stats().chunks <= 2);
     /// assert!(arena.stats().released_bytes > 0);
     /// ```
     pub fn reset(&mut self) {
         self.run_drops(None);
-        self.keep_largest_chunk();
+        self.release_unused_chunks();
         self.rewind_to_start();
     }
 
@@ -595,18 +600,22 @@ impl<'a> Arena<'a> {
         }
     }
 
-    /// Gives every chunk but the largest back to the allocator (none of a fixed arena).
-    fn keep_largest_chunk(&mut self) {
+    /// Gives back the chunks after the current one (no allocation since the last reset
+    /// reached them), except the largest chunk. A fixed arena keeps its buffer.
+    fn release_unused_chunks(&mut self) {
+        let current = self.current.get();
         let list = self.chunks.get_mut();
-        if self.fixed || list.len() <= 1 {
+        if self.fixed || list.len() <= current + 1 {
             return;
         }
         let largest = (0..list.len()).max_by_key(|&i| list[i].size()).unwrap_or(0);
-        let keep = list.swap_remove(largest);
-        let freed: usize = list.iter().map(Chunk::size).sum();
-        // Dropping the chunk structs returns their memory; no allocation happens here.
-        list.clear();
-        list.push(keep);
+        let mut freed = 0;
+        for i in (current + 1..list.len()).rev() {
+            if i != largest {
+                // Dropping the chunk returns its memory; removing allocates nothing.
+                freed += list.remove(i).size();
+            }
+        }
         self.reserved.set(self.reserved.get() - freed);
         self.released.set(self.released.get() + freed);
     }
