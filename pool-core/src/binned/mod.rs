@@ -387,12 +387,15 @@ impl BinnedAllocator {
     }
 
     fn take_binned(&mut self, class: usize) -> Result<Loc, BinnedError> {
-        // Room on the free list for every block handed out, this one included, so `free`
-        // never allocates.
         let bin = &mut self.bins[class];
-        bin.free
-            .try_reserve(bin.next_unused as usize + 1 - bin.free.len())
-            .map_err(|_| BinnedError::AllocFailed)?;
+        if bin.free.is_empty() {
+            // A block never handed out before: first make room on the free list for every
+            // block handed out, this one included, so `free` never allocates. (Taking a
+            // freed block needs nothing: the list only shrinks.)
+            bin.free
+                .try_reserve(bin.next_unused as usize + 1)
+                .map_err(|_| BinnedError::AllocFailed)?;
+        }
         if self.bins[class].needs_slab() {
             let bytes = self.bins[class].slab_bytes();
             self.check_limit(bytes)?;
@@ -477,13 +480,7 @@ impl BinnedAllocator {
     /// ```
     pub fn free(&mut self, h: BlockHandle) -> bool {
         if self.zero_freed {
-            if let Some(&entry) = self.entries.get(h.cast()) {
-                let whole = Entry {
-                    len: self.capacity_of(&entry),
-                    loc: entry.loc,
-                };
-                self.bytes_mut(&whole).fill(0);
-            }
+            self.zero_block(h);
         }
         let Some(entry) = self.entries.remove(h.cast()) else {
             self.counters.rejected_frees = self.counters.rejected_frees.saturating_add(1);
@@ -671,6 +668,19 @@ impl BinnedAllocator {
     pub fn block_size(&self, h: BlockHandle) -> Option<usize> {
         let e = self.entries.get(h.cast())?;
         Some(self.capacity_of(e))
+    }
+
+    /// Zeroes the whole storage of the block `h` names, if it is live.
+    #[cold]
+    #[inline(never)]
+    fn zero_block(&mut self, h: BlockHandle) {
+        if let Some(&entry) = self.entries.get(h.cast()) {
+            let whole = Entry {
+                len: self.capacity_of(&entry),
+                loc: entry.loc,
+            };
+            self.bytes_mut(&whole).fill(0);
+        }
     }
 
     /// Bytes of storage a live block has (its class size, overflow block size, or length).
