@@ -703,11 +703,13 @@ impl<T> Shuffler<T> {
     /// abort.
     #[inline]
     fn budget_step_after_unpin(&self) {
-        #[cfg(feature = "std")]
-        if std::thread::panicking() {
-            return;
+        if let Some(budget) = self.inner().budget {
+            #[cfg(feature = "std")]
+            if std::thread::panicking() {
+                return;
+            }
+            self.budget_step_slow(budget);
         }
-        self.budget_step();
     }
 
     #[cold]
