@@ -24,14 +24,7 @@ impl<T: Clone> Clone for Pool<T> {
     fn clone(&self) -> Self {
         let mut slots = Vec::with_capacity(self.slots.capacity());
         for slot in &self.slots {
-            slots.push(if slot.is_occupied() {
-                // SAFETY: occupied (invariant 1); through `&self` no `&mut T` exists
-                // (invariant 3), even if `T::clone` re-enters the pool.
-                let value = unsafe { &*slot.value_ptr() };
-                Slot::occupied(value.clone(), slot.version)
-            } else {
-                Slot::vacant(slot.version, slot.next_free())
-            });
+            slots.push(clone_slot(slot));
         }
         let mut occupancy = self.occupancy.clone();
         // Like the original, room for the bits of every slot the capacity allows, so that
@@ -93,16 +86,9 @@ impl<T: Clone> Clone for Pool<T> {
         dst.retired = 0;
         dst.counters = Counters::default();
         dst.slots.reserve(source.slots.len());
+        // The destination is exclusively borrowed, so `clone` cannot reach it.
         for slot in &source.slots {
-            dst.slots.push(if slot.is_occupied() {
-                // SAFETY: occupied (invariant 1); through `&source` no `&mut T` exists
-                // (invariant 3). The destination is exclusively borrowed, so `clone`
-                // cannot reach it.
-                let value = unsafe { &*slot.value_ptr() };
-                Slot::occupied(value.clone(), slot.version)
-            } else {
-                Slot::vacant(slot.version, slot.next_free())
-            });
+            dst.slots.push(clone_slot(slot));
         }
         dst.spares.clone_from(&source.spares);
         dst.occupancy.copy_from(&source.occupancy);
@@ -120,6 +106,19 @@ impl<T: Clone> Clone for Pool<T> {
             .link
             .fork(source.len(), source.counters.high_water as usize);
         guard.done = true;
+    }
+}
+
+/// A copy of a slot of a pool borrowed shared: its value cloned if occupied, else its
+/// version and free-list link.
+fn clone_slot<T: Clone>(slot: &Slot<T>) -> Slot<T> {
+    if slot.is_occupied() {
+        // SAFETY: occupied (invariant 1); the pool is borrowed shared, so no `&mut T`
+        // exists (invariant 3), even if `T::clone` re-enters the pool.
+        let value = unsafe { &*slot.value_ptr() };
+        Slot::occupied(value.clone(), slot.version)
+    } else {
+        Slot::vacant(slot.version, slot.next_free())
     }
 }
 

@@ -750,8 +750,8 @@ impl<T> Drop for Shuffler<T> {
             slices: Vec<*mut [T]>,
             next: usize,
         }
-        impl<T> Drop for Rest<T> {
-            fn drop(&mut self) {
+        impl<T> Rest<T> {
+            fn drop_all(&mut self) {
                 while self.next < self.slices.len() {
                     let s = self.slices[self.next];
                     self.next += 1;
@@ -761,16 +761,15 @@ impl<T> Drop for Shuffler<T> {
                 }
             }
         }
-        // The loop drops the blocks in order; if one panics, `rest` drops the others while
-        // unwinding.
-        let mut rest = Rest { slices, next: 0 };
-        while rest.next < rest.slices.len() {
-            let s = rest.slices[rest.next];
-            rest.next += 1;
-            // SAFETY: as in `Rest::drop`; if this panics, `rest` drops the remaining
-            // blocks while unwinding.
-            unsafe { core::ptr::drop_in_place(s) };
+        impl<T> Drop for Rest<T> {
+            fn drop(&mut self) {
+                self.drop_all();
+            }
         }
+        // Drops the blocks in order; if one panics, `rest` drops the others while
+        // unwinding (and finds nothing left otherwise).
+        let mut rest = Rest { slices, next: 0 };
+        rest.drop_all();
     }
 }
 
