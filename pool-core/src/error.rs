@@ -120,6 +120,47 @@ impl<T> fmt::Display for InsertError<T> {
 #[cfg(feature = "std")]
 impl<T> std::error::Error for InsertError<T> {}
 
+/// Why [`Pool::try_insert_with`](crate::Pool::try_insert_with) inserted nothing: no room,
+/// or the initialiser failed. Either way the pool is as it was.
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::{Pool, PoolError, TryInsertError};
+/// let mut pool: Pool<u32> = Pool::bounded(1);
+/// let err = pool.try_insert_with(|_| "x".parse::<u32>()).unwrap_err();
+/// assert!(matches!(err, TryInsertError::Init(_)));
+/// pool.insert(1);
+/// let err = pool.try_insert_with(|_| Ok::<u32, ()>(2)).unwrap_err();
+/// assert_eq!(err, TryInsertError::NoRoom(PoolError::Full { capacity: 1 }));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TryInsertError<E> {
+    /// The pool could not make room; the initialiser was not called.
+    NoRoom(PoolError),
+    /// The initialiser returned this error.
+    Init(E),
+}
+
+impl<E: fmt::Display> fmt::Display for TryInsertError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryInsertError::NoRoom(e) => write!(f, "cannot insert: {e}"),
+            TryInsertError::Init(e) => write!(f, "initialiser failed: {e}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl<E: std::error::Error + 'static> std::error::Error for TryInsertError<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TryInsertError::NoRoom(e) => Some(e),
+            TryInsertError::Init(e) => Some(e),
+        }
+    }
+}
+
 /// Why a rent guard could not be handed out.
 ///
 /// # Examples

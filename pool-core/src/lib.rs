@@ -104,11 +104,13 @@ pub use crate::binned::{
     BinStats, BinnedAllocator, BinnedBuilder, BinnedStats, BlockHandle, PodHandle,
 };
 #[doc(inline)]
-pub use crate::error::{BinnedError, InsertError, PoolError, RentError, SnapshotError, ViewError};
+pub use crate::error::{
+    BinnedError, InsertError, PoolError, RentError, SnapshotError, TryInsertError, ViewError,
+};
 #[doc(inline)]
 pub use crate::handle::Handle;
 #[doc(inline)]
-pub use crate::pool::{Pool, PoolBuilder, PoolStats, Rent, RentMut, Rentals};
+pub use crate::pool::{Pool, PoolBuilder, PoolStats, Rent, RentMut, Rentals, VacantEntry};
 #[doc(inline)]
 pub use crate::pooled::{Pooled, Reset};
 #[doc(inline)]

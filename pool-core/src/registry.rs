@@ -130,6 +130,9 @@ pub fn types() -> Vec<TypeInfo> {
 pub(crate) struct Link(Option<Arc<PoolCell>>);
 
 impl Link {
+    /// No link: an unregistered pool.
+    pub(crate) const NONE: Link = Link(None);
+
     /// Registers `T` if needed and a new pool of it.
     pub(crate) fn register<T: Pooled>() -> Link {
         let type_name = core::any::type_name::<T>();

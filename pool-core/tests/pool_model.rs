@@ -27,6 +27,15 @@ enum Op {
     Clear,
     Clone,
     Reserve(usize),
+    ReserveExact(usize),
+    ShrinkTo(usize),
+    /// Drains this many values from the back, then drops the rest.
+    DrainBack(usize),
+    Vacant,
+    /// `try_insert_with` whose closure fails when the flag is set.
+    TryInsertWith(bool),
+    /// Walks `iter` from both ends, front when the bit is set.
+    BothEnds(u64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -46,6 +55,12 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Clear),
         1 => Just(Op::Clone),
         1 => (0..16usize).prop_map(Op::Reserve),
+        1 => (0..16usize).prop_map(Op::ReserveExact),
+        2 => (0..24usize).prop_map(Op::ShrinkTo),
+        1 => (0..4usize).prop_map(Op::DrainBack),
+        3 => Just(Op::Vacant),
+        3 => any::<bool>().prop_map(Op::TryInsertWith),
+        2 => any::<u64>().prop_map(Op::BothEnds),
     ]
 }
 
@@ -206,6 +221,80 @@ impl Harness {
             Op::Reserve(n) => {
                 self.pool.reserve(n);
                 assert!(self.pool.capacity() >= self.pool.len() + n);
+            }
+            Op::ReserveExact(n) => {
+                self.pool.reserve_exact(n);
+                assert!(self.pool.capacity() >= self.pool.len() + n);
+            }
+            Op::ShrinkTo(n) => {
+                let highest = self.pool.keys().next_back().map_or(0, |h| h.index() + 1);
+                self.pool.shrink_to(n);
+                assert!(self.pool.capacity() >= highest as usize);
+            }
+            Op::DrainBack(k) => {
+                let mut d = self.pool.drain();
+                let mut last = u32::MAX;
+                for _ in 0..k {
+                    if let Some((h, v)) = d.next_back() {
+                        assert!(h.index() < last, "drain().next_back() goes down");
+                        last = h.index();
+                        assert_eq!(self.model.get(&h), Some(&v.id));
+                    }
+                }
+                drop(d);
+                self.model.clear();
+            }
+            Op::Vacant => {
+                let v = self.fresh();
+                let id = v.id;
+                let entry = self.pool.vacant_entry();
+                let h = entry.handle();
+                assert_eq!(entry.insert(v).id, id);
+                self.issued(h, id);
+            }
+            Op::TryInsertWith(fail) => {
+                self.next_id += 1;
+                let (id, counter) = (self.next_id, self.counter.clone());
+                let r = self.pool.try_insert_with(|_| {
+                    if fail {
+                        Err("refused")
+                    } else {
+                        Ok(counter.make(id))
+                    }
+                });
+                match r {
+                    Ok(h) => self.issued(h, id),
+                    Err(e) => assert!(fail, "{e:?}"),
+                }
+            }
+            Op::BothEnds(pattern) => {
+                let forward: Vec<_> = self.pool.iter().map(|(h, v)| (h, v.id)).collect();
+                let mut it = self.pool.iter();
+                let (mut front, mut back) = (Vec::new(), Vec::new());
+                let mut bit = 0;
+                loop {
+                    assert_eq!(it.len(), forward.len() - front.len() - back.len());
+                    let step = if pattern >> (bit % 64) & 1 == 1 {
+                        it.next().map(|(h, v)| front.push((h, v.id)))
+                    } else {
+                        it.next_back().map(|(h, v)| back.push((h, v.id)))
+                    };
+                    bit += 1;
+                    if step.is_none() {
+                        break;
+                    }
+                }
+                back.reverse();
+                front.extend(back);
+                assert_eq!(front, forward);
+                let keys_back: Vec<_> = self.pool.keys().rev().collect();
+                let values_back: Vec<u64> = self.pool.values().rev().map(|v| v.id).collect();
+                let forward_keys: Vec<_> = forward.iter().rev().map(|&(h, _)| h).collect();
+                let forward_ids: Vec<_> = forward.iter().rev().map(|&(_, id)| id).collect();
+                assert_eq!(keys_back, forward_keys);
+                assert_eq!(values_back, forward_ids);
+                let mut_back: Vec<_> = self.pool.iter_mut().rev().map(|(h, _)| h).collect();
+                assert_eq!(mut_back, forward_keys);
             }
         }
     }

@@ -1,6 +1,21 @@
-//! Capacity of a [`Pool`]: reserving room up front and the amortised growth behind
-//! inserts. Growth is fallible all the way: slots and the occupancy bitmap are reserved
-//! with `try_reserve`, so a failing allocator gives an error, never an abort.
+//! Capacity of a [`Pool`]: reserving room up front, the amortised growth behind inserts,
+//! and shrinking. Growth is fallible all the way: slots and the occupancy bitmap are
+//! reserved with `try_reserve`, so a failing allocator gives an error, never an abort.
+//!
+//! # Growth policy
+//!
+//! - An insert with no vacant slot and no spare capacity doubles the slot count (at
+//!   least 4 slots the first time, fewer for values over 1 KiB: the first step is at most
+//!   4 KiB of slots but always one slot), clamped to the bound of a bounded pool and the
+//!   `u32` index space. If doubling fails, it tries one slot before reporting
+//!   [`PoolError::AllocFailed`].
+//! - `reserve(n)` grows to at least `n` free slots, and to at least twice the current
+//!   slot count, so that reserving in a loop stays amortised O(1) like `Vec::reserve`;
+//!   `reserve_exact(n)` grows to exactly what `n` needs.
+//! - A bounded pool allocates its whole bound when it is built and never grows.
+//! - Memory is given back only when asked: [`shrink_to_fit`](Pool::shrink_to_fit) /
+//!   [`shrink_to`](Pool::shrink_to) drop trailing vacant slots and spare capacity; they
+//!   cannot go below the highest live slot, since live handles name their slot by index.
 
 use super::{capacity_panic, Pool, Slot, MAX_SLOTS};
 use crate::error::PoolError;
@@ -27,7 +42,8 @@ impl<T> Pool<T> {
         }
     }
 
-    /// Makes room for `additional` more values without allocating.
+    /// Makes room for `additional` more values without allocating, growing amortised
+    /// (see the growth policy in [`reserve`](Pool::reserve)).
     ///
     /// # Errors
     ///
@@ -44,14 +60,56 @@ impl<T> Pool<T> {
     /// assert!(pool.try_reserve(8).is_ok());
     /// ```
     pub fn try_reserve(&mut self, additional: usize) -> Result<(), PoolError> {
-        let free = self.slots.len() - self.len() - self.retired as usize;
+        self.reserve_inner(additional, false)
+    }
+
+    /// Makes room for exactly `additional` more values (free slots), no more.
+    ///
+    /// # Panics
+    ///
+    /// As [`reserve`](Pool::reserve).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool: pool_core::Pool<u64> = pool_core::Pool::new();
+    /// pool.reserve_exact(10);
+    /// assert_eq!(pool.capacity(), 10);
+    /// ```
+    #[track_caller]
+    pub fn reserve_exact(&mut self, additional: usize) {
+        if let Err(e) = self.try_reserve_exact(additional) {
+            capacity_panic(e);
+        }
+    }
+
+    /// Makes room for exactly `additional` more values, no more.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_reserve`](Pool::try_reserve).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool: pool_core::Pool<u64> = pool_core::Pool::new();
+    /// pool.try_reserve_exact(3).unwrap();
+    /// assert_eq!(pool.capacity(), 3);
+    /// ```
+    pub fn try_reserve_exact(&mut self, additional: usize) -> Result<(), PoolError> {
+        self.reserve_inner(additional, true)
+    }
+
+    fn reserve_inner(&mut self, additional: usize, exact: bool) -> Result<(), PoolError> {
+        let free = self.slots.capacity().min(self.limit) - self.len() - self.retired as usize;
         let new_slots = additional.saturating_sub(free);
         if new_slots == 0 {
             return Ok(());
         }
         let total = self
             .slots
-            .len()
+            .capacity()
+            .min(self.limit)
             .checked_add(new_slots)
             .ok_or(PoolError::CapacityOverflow)?;
         if total > self.limit {
@@ -69,6 +127,26 @@ impl<T> Pool<T> {
         {
             return Err(PoolError::CapacityOverflow);
         }
+        if self.id_pending {
+            self.take_pending_id();
+        }
+        // Amortised: at least double, when that fits (an exact reserve as the fallback).
+        let doubled = self.slots.len().saturating_mul(2).min(self.limit);
+        let amortised = !exact && doubled > total && self.try_reserve_total(doubled).is_ok();
+        if amortised {
+            return Ok(());
+        }
+        self.try_reserve_total(total)
+    }
+
+    /// Makes the capacity (slots and bitmap) at least `total` slots.
+    fn try_reserve_total(&mut self, total: usize) -> Result<(), PoolError> {
+        if core::mem::size_of::<Slot<T>>()
+            .checked_mul(total)
+            .is_none_or(|bytes| bytes > isize::MAX as usize)
+        {
+            return Err(PoolError::CapacityOverflow);
+        }
         // The bitmap first: if the slots then fail, nothing observable has changed (the
         // bitmap's spare room is invisible), and an insert after the error still finds
         // its bit covered or grows through the fallible path.
@@ -80,10 +158,107 @@ impl<T> Pool<T> {
             .map_err(|_| PoolError::AllocFailed)
     }
 
+    /// Gives back every trailing vacant slot and all spare capacity (of the slots, the
+    /// bitmap and the spare list). See [`shrink_to`](Pool::shrink_to).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// let hs: Vec<_> = (0..100).map(|i| pool.insert(i)).collect();
+    /// for &h in &hs[10..] { pool.remove(h); }
+    /// pool.shrink_to_fit();
+    /// assert_eq!(pool.capacity(), 10);
+    /// assert_eq!(pool[hs[9]], 9);
+    /// assert!(pool.get(hs[50]).is_none());
+    /// ```
+    pub fn shrink_to_fit(&mut self) {
+        self.shrink_to(0);
+    }
+
+    /// Shrinks the slot storage towards `min_capacity` slots: trailing vacant slots are
+    /// dropped and the capacity given back, but never below the highest live slot (live
+    /// handles name their slot by index, so the pool cannot move values down).
+    ///
+    /// Handles of removed slots stay stale: a slot pushed again at a dropped index starts
+    /// with a version above any the dropped slot had. A retired slot (generation
+    /// exhausted) is never dropped, so the trim stops there. The free list keeps its
+    /// order, minus the dropped slots.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// let a = pool.insert('a');
+    /// let b = pool.insert('b');
+    /// let c = pool.insert('c');
+    /// pool.remove(c);
+    /// pool.remove(a);
+    /// pool.shrink_to(0);
+    /// assert_eq!(pool.capacity(), 2); // slot 1 (`b`) is live, slot 0 stays below it
+    /// let c2 = pool.insert('z');
+    /// assert!(pool.get(c).is_none() && pool.get(a).is_none());
+    /// assert_eq!((pool[b], pool[c2]), ('b', 'z'));
+    /// ```
+    pub fn shrink_to(&mut self, min_capacity: usize) {
+        let mut keep = self.slots.len();
+        while keep > min_capacity {
+            let slot = &self.slots[keep - 1];
+            if slot.is_occupied() || slot.version == 0 {
+                break;
+            }
+            keep -= 1;
+        }
+        if keep < self.slots.len() {
+            // Remember the highest version a dropped slot had, then unlink them.
+            for slot in &self.slots[keep..] {
+                self.regrow_floor = self.regrow_floor.max(slot.version);
+            }
+            self.regrow_below = self.regrow_below.max(self.slots.len() as u32);
+            self.unlink_free_from(keep);
+            // Every slot past `keep` is vacant: truncating drops no value.
+            self.slots.truncate(keep);
+        }
+        let target = keep.max(min_capacity.min(self.slots.capacity()));
+        self.slots.shrink_to(target);
+        self.occupancy.truncate(self.slots.len());
+        self.occupancy.shrink_for(self.slots.capacity());
+        if self.spares.is_empty() {
+            self.spares.shrink_to_fit();
+        }
+    }
+
+    /// Removes every slot at or past `end` from the free list, keeping the order of the
+    /// rest.
+    fn unlink_free_from(&mut self, end: usize) {
+        let mut head = super::NONE;
+        let mut tail: Option<usize> = None;
+        let mut cur = self.free_head;
+        while cur != super::NONE {
+            let i = cur as usize;
+            let next = self.slots[i].next_free();
+            if i < end {
+                match tail {
+                    Some(t) => *self.slots[t].state.get_mut() = cur,
+                    None => head = cur,
+                }
+                tail = Some(i);
+            }
+            cur = next;
+        }
+        if let Some(t) = tail {
+            *self.slots[t].state.get_mut() = super::NONE;
+        }
+        self.free_head = head;
+    }
+
     #[cold]
     #[inline(never)]
     pub(super) fn grow_one(&mut self) -> Result<(), PoolError> {
         let len = self.slots.len();
+        if self.id_pending {
+            self.take_pending_id();
+        }
         if len >= self.limit {
             return Err(if self.bounded && self.limit < MAX_SLOTS {
                 PoolError::Full {

@@ -53,6 +53,19 @@ impl<'a, T> Iterator for Iter<'a, T> {
             return None;
         }
         let i = self.bits.next()?;
+        Some(self.item(i))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl<'a, T> Iter<'a, T> {
+    /// The item of slot `i`, which `bits` just produced.
+    #[inline(always)]
+    fn item(&mut self, i: usize) -> (Handle<T>, &'a T) {
         self.remaining -= 1;
         // SAFETY: bits are only set for occupied slots below `slots.len()` (pool
         // invariant 1).
@@ -60,12 +73,18 @@ impl<'a, T> Iterator for Iter<'a, T> {
         let handle = Handle::encode(i as u32, slot.version, self.key);
         // SAFETY: occupied (invariant 1); the pool is borrowed shared for `'a`, so no
         // `&mut T` to the value exists (invariant 3).
-        Some((handle, unsafe { &*slot.value_ptr() }))
+        (handle, unsafe { &*slot.value_ptr() })
     }
+}
 
+impl<T> DoubleEndedIterator for Iter<'_, T> {
     #[inline]
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.remaining, Some(self.remaining))
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if self.remaining == 0 {
+            return None;
+        }
+        let i = self.bits.next_back()?;
+        Some(self.item(i))
     }
 }
 
@@ -132,6 +151,19 @@ impl<'a, T> Iterator for IterMut<'a, T> {
             return None;
         }
         let i = self.bits.next()?;
+        Some(self.item(i))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl<'a, T> IterMut<'a, T> {
+    /// The item of slot `i`, which `bits` just produced.
+    #[inline(always)]
+    fn item(&mut self, i: usize) -> (Handle<T>, &'a mut T) {
         self.remaining -= 1;
         // SAFETY: `i` is in bounds of the exclusively borrowed slice (invariant 1), so
         // the pointer is valid.
@@ -139,14 +171,21 @@ impl<'a, T> Iterator for IterMut<'a, T> {
         // SAFETY: `slot` is valid (above); reading a `u32` field through it.
         let version = unsafe { (*slot).version };
         let handle = Handle::encode(i as u32, version, self.key);
-        // SAFETY: occupied (invariant 1); each index comes out of `SetBits` once, so the
-        // `&mut T`s never overlap; the slice is exclusively borrowed for `'a`.
-        Some((handle, unsafe { &mut *Slot::raw_value_ptr(slot) }))
+        // SAFETY: occupied (invariant 1); each index comes out of `SetBits` once (from
+        // either end), so the `&mut T`s never overlap; the slice is exclusively borrowed
+        // for `'a`.
+        (handle, unsafe { &mut *Slot::raw_value_ptr(slot) })
     }
+}
 
+impl<T> DoubleEndedIterator for IterMut<'_, T> {
     #[inline]
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.remaining, Some(self.remaining))
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if self.remaining == 0 {
+            return None;
+        }
+        let i = self.bits.next_back()?;
+        Some(self.item(i))
     }
 }
 
@@ -231,6 +270,29 @@ impl<T> Iterator for Keys<'_, T> {
     }
 }
 
+impl<T> DoubleEndedIterator for Keys<'_, T> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Handle<T>> {
+        if self.remaining == 0 {
+            return None;
+        }
+        let i = self.bits.next_back()?;
+        self.remaining -= 1;
+        Some(Handle::encode(i as u32, self.slots[i].version, self.key))
+    }
+}
+
+impl<T> Clone for Keys<'_, T> {
+    fn clone(&self) -> Self {
+        Keys {
+            slots: self.slots,
+            bits: self.bits.clone(),
+            remaining: self.remaining,
+            key: self.key,
+        }
+    }
+}
+
 impl<T> ExactSizeIterator for Keys<'_, T> {}
 impl<T> FusedIterator for Keys<'_, T> {}
 
@@ -268,6 +330,21 @@ impl<'a, T> Iterator for Values<'a, T> {
     }
 }
 
+impl<T> DoubleEndedIterator for Values<'_, T> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.inner.next_back().map(|(_, v)| v)
+    }
+}
+
+impl<T> Clone for Values<'_, T> {
+    fn clone(&self) -> Self {
+        Values {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
 impl<T> ExactSizeIterator for Values<'_, T> {}
 impl<T> FusedIterator for Values<'_, T> {}
 
@@ -301,6 +378,13 @@ impl<'a, T> Iterator for ValuesMut<'a, T> {
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.inner.size_hint()
+    }
+}
+
+impl<T> DoubleEndedIterator for ValuesMut<'_, T> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.inner.next_back().map(|(_, v)| v)
     }
 }
 
@@ -363,6 +447,20 @@ impl<T> Iterator for IntoIter<T> {
     }
 }
 
+impl<T> DoubleEndedIterator for IntoIter<T> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        while self.remaining > 0 {
+            let (i, slot) = self.slots.next_back()?;
+            let version = slot.version;
+            if let Some(value) = slot.into_value() {
+                self.remaining -= 1;
+                return Some((Handle::encode(i as u32, version, self.key), value));
+            }
+        }
+        None
+    }
+}
+
 impl<T> ExactSizeIterator for IntoIter<T> {}
 impl<T> FusedIterator for IntoIter<T> {}
 
@@ -395,12 +493,15 @@ impl<T> fmt::Debug for IntoIter<T> {
 /// ```
 pub struct Drain<'a, T> {
     pool: &'a mut Pool<T>,
+    /// Slots before `next` and from `end` on are already drained.
     next: usize,
+    end: usize,
 }
 
 impl<'a, T> Drain<'a, T> {
     pub(super) fn new(pool: &'a mut Pool<T>) -> Self {
-        Drain { pool, next: 0 }
+        let end = pool.slots.len();
+        Drain { pool, next: 0, end }
     }
 }
 
@@ -416,6 +517,14 @@ impl<T> Iterator for Drain<'_, T> {
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.pool.len(), Some(self.pool.len()))
+    }
+}
+
+impl<T> DoubleEndedIterator for Drain<'_, T> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let (i, handle, value) = self.pool.drain_before(self.end)?;
+        self.end = i;
+        Some((handle, value))
     }
 }
 

@@ -24,6 +24,7 @@
 
 mod builder;
 mod capacity;
+mod entry;
 mod iter;
 mod occupancy;
 pub(crate) mod raw;
@@ -35,6 +36,7 @@ mod traits;
 use alloc::vec::Vec;
 
 pub use self::builder::PoolBuilder;
+pub use self::entry::VacantEntry;
 pub use self::iter::{Drain, IntoIter, Iter, IterMut, Keys, Values, ValuesMut};
 pub use self::rent::{Rent, RentMut, Rentals};
 
@@ -52,6 +54,8 @@ struct Link;
 
 #[cfg(not(feature = "std"))]
 impl Link {
+    const NONE: Link = Link;
+
     #[inline(always)]
     fn publish_len(&self, _: usize) {}
     #[inline(always)]
@@ -110,6 +114,14 @@ pub struct Pool<T> {
     id: u32,
     /// Even; added to slot versions to make handle generations (see `handle`).
     key: u32,
+    /// Set by `const fn new`: `id` and `key` are taken from the process-wide counter when
+    /// the pool first allocates slots (before that no handle of it can exist).
+    id_pending: bool,
+    /// Slots below this index were removed by `shrink_to`; a slot pushed there again
+    /// starts above `regrow_floor`, so no handle of the old slot can match it.
+    regrow_below: u32,
+    /// Even; the highest version a slot removed by `shrink_to` had.
+    regrow_floor: u32,
     spares: Vec<T>,
     /// Most spares kept; `release` drops the value past it.
     max_spares: usize,
@@ -128,6 +140,16 @@ struct Counters {
     acquire_hits: u64,
     acquire_misses: u64,
     high_water: u32,
+}
+
+impl Counters {
+    const ZERO: Counters = Counters {
+        inserts: 0,
+        removes: 0,
+        acquire_hits: 0,
+        acquire_misses: 0,
+        high_water: 0,
+    };
 }
 
 /// A snapshot of a pool's counters, taken in O(1) by [`Pool::stats`].
@@ -215,14 +237,40 @@ impl<T: crate::Pooled> Pool<T> {
 impl<T> Pool<T> {
     /// An empty, growing pool. Allocates nothing until the first insert.
     ///
+    /// `const`, so a pool can be a `static` (behind a lock) or a field of a `const`. Its
+    /// [`id`](Pool::id) is taken when it first allocates slots.
+    ///
     /// # Examples
     ///
     /// ```
     /// let pool: pool_core::Pool<String> = pool_core::Pool::new();
     /// assert_eq!(pool.len(), 0);
+    ///
+    /// static SHARED: std::sync::Mutex<pool_core::Pool<u32>> =
+    ///     std::sync::Mutex::new(pool_core::Pool::new());
+    /// let h = SHARED.lock().unwrap().insert(7);
+    /// assert_eq!(SHARED.lock().unwrap().get(h), Some(&7));
     /// ```
-    pub fn new() -> Self {
-        Self::builder().build()
+    #[must_use]
+    pub const fn new() -> Self {
+        Pool {
+            slots: Vec::new(),
+            occupancy: Occupancy::new(),
+            free_head: NONE,
+            retired: 0,
+            limit: MAX_SLOTS,
+            bounded: false,
+            id: 0,
+            key: 0,
+            id_pending: true,
+            regrow_below: 0,
+            regrow_floor: 0,
+            spares: Vec::new(),
+            max_spares: usize::MAX,
+            factory: None,
+            counters: Counters::ZERO,
+            link: Link::NONE,
+        }
     }
 
     /// A growing pool with room for `capacity` values before it allocates again.
@@ -282,16 +330,41 @@ impl<T> Pool<T> {
 
     /// The id this pool's handle key is derived from (see [`Handle`]).
     ///
+    /// A pool from [`new`](Pool::new) takes its id from the process-wide counter when it
+    /// first allocates slots; until then this is 0. Pools from the builder (and
+    /// `with_capacity`, `bounded`, `for_type`) have theirs from the start.
+    ///
     /// # Examples
     ///
     /// ```
-    /// let a: pool_core::Pool<u8> = pool_core::Pool::new();
-    /// let b: pool_core::Pool<u8> = pool_core::Pool::new();
+    /// let mut a: pool_core::Pool<u8> = pool_core::Pool::new();
+    /// let mut b: pool_core::Pool<u8> = pool_core::Pool::new();
+    /// a.insert(1);
+    /// b.insert(1);
     /// assert_ne!(a.id(), b.id());
     /// ```
     #[inline]
     pub fn id(&self) -> u32 {
         self.id
+    }
+
+    /// Gives a pool from `const fn new` its id, before its first slot exists.
+    #[cold]
+    fn take_pending_id(&mut self) {
+        debug_assert!(self.slots.is_empty());
+        self.id = crate::handle::next_store_id();
+        self.key = crate::handle::store_key(self.id);
+        self.id_pending = false;
+    }
+
+    /// The version a slot pushed at index `i` starts with (see `regrow_below`).
+    #[inline]
+    fn first_version(&self, i: usize) -> u32 {
+        if i < self.regrow_below as usize {
+            self.regrow_floor + 1
+        } else {
+            1
+        }
     }
 
     /// Number of live values.
@@ -455,35 +528,14 @@ impl<T> Pool<T> {
     #[inline]
     #[track_caller]
     pub fn insert_with<F: FnOnce(Handle<T>) -> T>(&mut self, f: F) -> Handle<T> {
-        match self.try_insert_with(f) {
-            Ok(h) => h,
+        let index = match self.vacant_index() {
+            Ok(index) => index,
             Err(e) => insert_panic(e),
-        }
-    }
-
-    /// Like [`insert_with`](Pool::insert_with), but returns an error instead of panicking
-    /// when there is no room; `f` is not called then.
-    ///
-    /// # Errors
-    ///
-    /// As [`try_insert`](Pool::try_insert).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut pool = pool_core::Pool::bounded(0);
-    /// assert!(pool.try_insert_with(|_| 1).is_err());
-    /// ```
-    #[inline]
-    pub fn try_insert_with<F: FnOnce(Handle<T>) -> T>(
-        &mut self,
-        f: F,
-    ) -> Result<Handle<T>, PoolError> {
-        let index = self.vacant_index()?;
+        };
         let handle = self.handle_for_vacant(index);
         // User code runs before any bookkeeping changes (`vacant_index` only reserved).
         let value = f(handle);
-        Ok(self.commit(index, value))
+        self.commit(index, value)
     }
 
     /// The index the next insert will use; makes sure pushing a new slot cannot allocate.
@@ -505,7 +557,7 @@ impl<T> Pool<T> {
     fn handle_for_vacant(&self, index: u32) -> Handle<T> {
         let version = match self.slots.get(index as usize) {
             Some(slot) => slot.version + 1,
-            None => 1,
+            None => self.first_version(index as usize),
         };
         Handle::encode(index, version, self.key)
     }
@@ -515,15 +567,16 @@ impl<T> Pool<T> {
     fn commit(&mut self, index: u32, value: T) -> Handle<T> {
         let i = index as usize;
         let version = if i == self.slots.len() {
+            let version = self.first_version(i);
             // No allocation: `vacant_index` reserved room for both.
-            self.slots.push(Slot::occupied(value, 1));
+            self.slots.push(Slot::occupied(value, version));
             self.occupancy.cover(i);
             // The free list was empty, so every usable slot is now occupied: only here can
             // `len` pass its old maximum (invariant 2).
             self.counters.high_water = self.counters.high_water.max(self.len() as u32 + 1);
             self.link
                 .publish_high_water(self.counters.high_water as usize);
-            1
+            version
         } else {
             debug_assert_eq!(index, self.free_head);
             let slot = &mut self.slots[i];
@@ -788,10 +841,27 @@ impl<T> Pool<T> {
     /// Removes the value in the first occupied slot at or after `from`.
     fn drain_from(&mut self, from: usize) -> Option<(usize, Handle<T>, T)> {
         let i = self.occupancy.next_from(from)?;
+        // SAFETY: `next_from` returns set bits only.
+        Some(unsafe { self.drain_at(i) })
+    }
+
+    /// Removes the value in the last occupied slot before `end`.
+    fn drain_before(&mut self, end: usize) -> Option<(usize, Handle<T>, T)> {
+        let i = self.occupancy.prev_before(end)?;
+        // SAFETY: `prev_before` returns set bits only.
+        Some(unsafe { self.drain_at(i) })
+    }
+
+    /// Removes the value in slot `i`.
+    ///
+    /// # Safety
+    ///
+    /// - Bit `i` of the occupancy bitmap is set.
+    unsafe fn drain_at(&mut self, i: usize) -> (usize, Handle<T>, T) {
         let handle = Handle::encode(i as u32, self.slots[i].version, self.key);
-        // SAFETY: bit `i` is set, so slot `i` is occupied (invariant 1).
+        // SAFETY: bit `i` is set (caller), so slot `i` is occupied (invariant 1).
         let value = unsafe { self.take_at(i) };
-        Some((i, handle, value))
+        (i, handle, value)
     }
 
     // Capacity and growth live in `capacity.rs`, recycling in `recycle.rs`, rent guards in

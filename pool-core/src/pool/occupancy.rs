@@ -15,6 +15,11 @@ pub(super) struct Occupancy {
 }
 
 impl Occupancy {
+    /// An empty bitmap; allocates nothing.
+    pub(super) const fn new() -> Self {
+        Occupancy { words: Vec::new() }
+    }
+
     #[inline]
     pub(super) fn words(&self) -> &[u64] {
         &self.words
@@ -32,6 +37,16 @@ impl Occupancy {
     /// Becomes a copy of `other`, reusing this bitmap's allocation.
     pub(super) fn copy_from(&mut self, other: &Occupancy) {
         self.words.clone_from(&other.words);
+    }
+
+    /// Drops the words past slot count `slots` (whose bits must be clear).
+    pub(super) fn truncate(&mut self, slots: usize) {
+        self.words.truncate(slots.div_ceil(64));
+    }
+
+    /// Keeps room for the words of `slots` slots, giving back the rest.
+    pub(super) fn shrink_for(&mut self, slots: usize) {
+        self.words.shrink_to(slots.div_ceil(64));
     }
 
     /// Clears every bit, keeping the words.
@@ -91,14 +106,39 @@ impl Occupancy {
             bits = *self.words.get(w)?;
         }
     }
+
+    /// The last set bit before `end`.
+    #[inline]
+    pub(super) fn prev_before(&self, end: usize) -> Option<usize> {
+        let end = end.min(self.words.len() * 64);
+        if end == 0 {
+            return None;
+        }
+        let mut w = (end - 1) / 64;
+        let keep = end - w * 64; // 1..=64 low bits of word `w` are before `end`
+        let mut bits = self.words[w] & (u64::MAX >> (64 - keep));
+        loop {
+            if bits != 0 {
+                return Some(w * 64 + 63 - bits.leading_zeros() as usize);
+            }
+            w = w.checked_sub(1)?;
+            bits = self.words[w];
+        }
+    }
 }
 
-/// Walks the set bits of a bitmap in order.
+/// Walks the set bits of a bitmap in order, from both ends.
+///
+/// The front and the back each hold one word being consumed (`front`, `back`); the words
+/// between are still in `words`. When `words` runs dry, each end finishes the other's
+/// word, so every set bit comes out exactly once.
 #[derive(Clone)]
 pub(super) struct SetBits<'a> {
     words: core::slice::Iter<'a, u64>,
-    base: usize,
-    bits: u64,
+    front_base: usize,
+    front: u64,
+    back_base: usize,
+    back: u64,
 }
 
 impl<'a> SetBits<'a> {
@@ -107,8 +147,11 @@ impl<'a> SetBits<'a> {
         SetBits {
             words: words.iter(),
             // The first call to `next` moves to word 0.
-            base: 0usize.wrapping_sub(64),
-            bits: 0,
+            front_base: 0usize.wrapping_sub(64),
+            front: 0,
+            // The first call to `next_back` moves to the last word.
+            back_base: words.len() * 64,
+            back: 0,
         }
     }
 }
@@ -118,14 +161,55 @@ impl Iterator for SetBits<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<usize> {
-        while self.bits == 0 {
-            self.bits = *self.words.next()?;
-            self.base = self.base.wrapping_add(64);
+        while self.front == 0 {
+            match self.words.next() {
+                Some(&w) => {
+                    self.front = w;
+                    self.front_base = self.front_base.wrapping_add(64);
+                }
+                None => return take_lowest(&mut self.back, self.back_base),
+            }
         }
-        let i = self.base + self.bits.trailing_zeros() as usize;
-        self.bits &= self.bits - 1;
-        Some(i)
+        take_lowest(&mut self.front, self.front_base)
     }
+}
+
+impl DoubleEndedIterator for SetBits<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<usize> {
+        while self.back == 0 {
+            match self.words.next_back() {
+                Some(&w) => {
+                    self.back = w;
+                    self.back_base -= 64;
+                }
+                None => return take_highest(&mut self.front, self.front_base),
+            }
+        }
+        take_highest(&mut self.back, self.back_base)
+    }
+}
+
+/// Clears the lowest set bit of `bits` and returns its index (`base` + position).
+#[inline(always)]
+fn take_lowest(bits: &mut u64, base: usize) -> Option<usize> {
+    if *bits == 0 {
+        return None;
+    }
+    let i = base.wrapping_add(bits.trailing_zeros() as usize);
+    *bits &= *bits - 1;
+    Some(i)
+}
+
+/// Clears the highest set bit of `bits` and returns its index (`base` + position).
+#[inline(always)]
+fn take_highest(bits: &mut u64, base: usize) -> Option<usize> {
+    if *bits == 0 {
+        return None;
+    }
+    let top = 63 - bits.leading_zeros() as usize;
+    *bits &= !(1u64 << top);
+    Some(base.wrapping_add(top))
 }
 
 #[cfg(test)]
@@ -149,5 +233,42 @@ mod tests {
         assert_eq!(o.next_from(65), Some(130));
         assert_eq!(o.next_from(131), None);
         assert_eq!(o.next_from(10_000), None);
+        assert_eq!(o.prev_before(131), Some(130));
+        assert_eq!(o.prev_before(130), Some(64));
+        assert_eq!(o.prev_before(64), Some(63));
+        assert_eq!(o.prev_before(63), Some(0));
+        assert_eq!(o.prev_before(0), None);
+        assert_eq!(o.prev_before(10_000), Some(130));
+        let back: Vec<usize> = SetBits::new(o.words()).rev().collect();
+        assert_eq!(back, [130, 64, 63, 0]);
+    }
+
+    #[test]
+    fn both_ends_meet_once() {
+        let mut o = Occupancy::default();
+        o.cover(300);
+        let set = [0, 1, 5, 63, 64, 65, 127, 128, 200, 255, 256, 299];
+        for i in set {
+            // SAFETY: covered above.
+            unsafe { o.set(i) };
+        }
+        // Every interleaving of front and back steps yields each bit once.
+        for pattern in (0u32..1 << 12).step_by(if cfg!(miri) { 97 } else { 1 }) {
+            let mut it = SetBits::new(o.words());
+            let (mut front, mut back) = (Vec::new(), Vec::new());
+            for step in 0..14 {
+                let got = if pattern >> (step % 12) & 1 == 0 {
+                    it.next().map(|i| front.push(i))
+                } else {
+                    it.next_back().map(|i| back.push(i))
+                };
+                if got.is_none() {
+                    break;
+                }
+            }
+            back.reverse();
+            front.extend(back);
+            assert_eq!(front, set, "pattern {pattern:b}");
+        }
     }
 }

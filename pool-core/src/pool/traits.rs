@@ -40,6 +40,9 @@ impl<T: Clone> Clone for Pool<T> {
             bounded: self.bounded,
             id: self.id,
             key: self.key,
+            id_pending: self.id_pending,
+            regrow_below: self.regrow_below,
+            regrow_floor: self.regrow_floor,
             spares: self.spares.clone(),
             max_spares: self.max_spares,
             factory: self.factory,
@@ -72,6 +75,12 @@ impl<T: Clone> Clone for Pool<T> {
                     p.retired = 0;
                     p.counters = Counters::default();
                     p.link.publish_len(0);
+                    // The emptied slots start again at version 1: a new key makes every
+                    // handle of the old contents foreign, so none can match them.
+                    p.id = crate::handle::next_store_id();
+                    p.key = crate::handle::store_key(p.id);
+                    p.id_pending = false;
+                    p.regrow_below = 0;
                 }
             }
         }
@@ -99,6 +108,9 @@ impl<T: Clone> Clone for Pool<T> {
         dst.bounded = source.bounded;
         dst.id = source.id;
         dst.key = source.key;
+        dst.id_pending = source.id_pending;
+        dst.regrow_below = source.regrow_below;
+        dst.regrow_floor = source.regrow_floor;
         dst.max_spares = source.max_spares;
         dst.factory = source.factory;
         dst.counters = source.counters;
