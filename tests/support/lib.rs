@@ -1,5 +1,7 @@
 //! Shared helpers for the workspace's integration tests, benches and examples: a counting
-//! global allocator.
+//! global allocator, and the bodies of the fuzz targets ([`fuzzing`]).
+
+pub mod fuzzing;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
