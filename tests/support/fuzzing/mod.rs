@@ -11,8 +11,11 @@ pub mod shuffler;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+/// A fuzz target's body: panics if the store disagrees with its model.
+pub type Target = fn(&[u8]);
+
 /// Every target by name: what `fuzz/fuzz_targets/<name>.rs` runs.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("arena_ops", arena::run),
     ("binned_ops", binned::run),
     ("binned_restore", binned::restore),
