@@ -12,7 +12,7 @@ fi
 cargo +nightly miri setup >/dev/null 2>&1 || cargo +nightly miri setup
 
 export MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-symbolic-alignment-check"
-cargo +nightly miri test -p pool-core "$@"
+cargo +nightly miri test -p pool-core --features serde "$@"
 echo "miri: pool-core passed (strict provenance, symbolic alignment)"
 
 # Snapshots must be the same bytes on every target: check it on a 32-bit and on a

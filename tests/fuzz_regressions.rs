@@ -1,10 +1,29 @@
-//! Replays every saved fuzz input (`fuzz/regressions/<target>/*`: inputs that once crashed
-//! a target, kept so the bug stays fixed) and a batch of pseudo-random inputs through the
-//! fuzz targets' bodies, so `cargo test` exercises them without libFuzzer.
+//! Replays every saved fuzz input (`fuzz/regressions/<target>/*`: seeds, and inputs that
+//! once crashed a target, kept so the bug stays fixed) and a batch of pseudo-random inputs
+//! through the fuzz targets' bodies, so `cargo test` exercises them without libFuzzer.
 
 use std::path::Path;
 
+use pool_core::{Handle, Pool, Shuffler};
 use typed_pool_tests::fuzzing::TARGETS;
+
+/// The serde seeds are valid documents, so the fuzzer starts from inputs that get past
+/// the parser.
+#[test]
+fn serde_seeds_decode() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/pool_serde");
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let pool: Pool<String> = serde_json::from_slice(&read("seed-pool.json")).unwrap();
+    assert_eq!(pool.len(), 2);
+    let pool: Pool<u16> = postcard::from_bytes(&read("seed-pool.postcard")).unwrap();
+    assert_eq!(pool.values().copied().collect::<Vec<_>>(), [7, 300]);
+    let s: Shuffler<u8> = serde_json::from_slice(&read("seed-shuffler.json")).unwrap();
+    assert_eq!(s.len(), 2);
+    let s: Shuffler<u8> = postcard::from_bytes(&read("seed-shuffler.postcard")).unwrap();
+    assert_eq!(s.len(), 1);
+    let h: Handle<u8> = serde_json::from_slice(&read("seed-handle.json")).unwrap();
+    assert_eq!(h.index(), 1);
+}
 
 #[test]
 fn saved_inputs_still_pass() {

@@ -306,6 +306,30 @@ pub(crate) const fn store_key(id: u32) -> u32 {
     h & !1
 }
 
+// === serde ===
+
+/// A handle is written as its [`to_bits`](Handle::to_bits) (`u64`); reading checks that
+/// the bits are ones a store could have issued (odd generation).
+#[cfg(feature = "serde")]
+impl<T> serde::Serialize for Handle<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(self.to_bits())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de, T> serde::Deserialize<'de> for Handle<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let bits = u64::deserialize(deserializer)?;
+        Handle::from_bits(bits).ok_or_else(|| {
+            serde::de::Error::invalid_value(
+                serde::de::Unexpected::Unsigned(bits),
+                &"handle bits with an odd generation",
+            )
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,6 +94,8 @@ pub mod pool;
 pub mod pooled;
 #[cfg(feature = "std")]
 pub mod registry;
+#[cfg(feature = "serde")]
+mod serde_util;
 pub mod shuffler;
 pub mod size_class;
 

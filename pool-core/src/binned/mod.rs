@@ -17,6 +17,8 @@
 //! [`alloc_zeroed`]: BinnedAllocator::alloc_zeroed
 
 mod pod;
+#[cfg(feature = "serde")]
+mod serde;
 mod snapshot;
 mod stats;
 mod storage;

@@ -30,6 +30,8 @@ mod occupancy;
 pub(crate) mod raw;
 mod recycle;
 mod rent;
+#[cfg(feature = "serde")]
+mod serde;
 mod slot;
 mod traits;
 

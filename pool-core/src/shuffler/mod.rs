@@ -16,6 +16,8 @@
 //! - Guards reach their block only through the raw chunk pointer, never through `Inner`.
 
 mod guard;
+#[cfg(feature = "serde")]
+mod serde;
 mod shuffle;
 mod storage;
 mod table;

@@ -6,6 +6,7 @@
 pub mod arena;
 pub mod binned;
 pub mod pool;
+pub mod serde;
 pub mod shuffler;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +21,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("binned_ops", binned::run),
     ("binned_restore", binned::restore),
     ("pool_ops", pool::run),
+    ("pool_serde", serde::run),
     ("shuffler_ops", shuffler::run),
 ];
 

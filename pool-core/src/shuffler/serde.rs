@@ -1,0 +1,236 @@
+//! `Serialize` / `Deserialize` for [`Shuffler`] (feature `serde`).
+//!
+//! A shuffler is written as a struct of two fields: `id` (so handles issued before saving
+//! stay valid in the loaded shuffler) and `slots`, every handle slot in index order as
+//! `[version, block]`: an odd version is a live block (a sequence of elements), an even
+//! one a vacant slot (`null`; 0 is a retired slot). Storage layout, pending frees, the
+//! budget and the counters are not saved: a loaded shuffler stores its blocks packed.
+//!
+//! Saving rents each block for the time its elements are written, so a block exclusively
+//! rented at that moment makes saving fail with an error (its elements may be changing),
+//! and an element's `Serialize` that re-enters the shuffler cannot move the block it is
+//! reading. Loading checks that each version's parity matches the presence of a block and
+//! that lengths fit; it never pre-allocates more than a little from a claimed length.
+
+use alloc::vec::Vec;
+use core::fmt;
+use core::marker::PhantomData;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{self, Serialize, SerializeSeq, SerializeStruct, SerializeTuple, Serializer};
+
+use super::{Shuffler, Slot, State, NONE};
+use crate::handle::Handle;
+use crate::serde_util::{next_field, read_seq, required, set_once, FieldIndex};
+
+const FIELDS: &[&str] = &["id", "slots"];
+
+impl<T: Serialize> Serialize for Shuffler<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // The slot list as it is now; blocks are looked up again (and rented) one by one,
+        // since element `Serialize` impls are user code.
+        let key = self.inner().key;
+        let slots: Vec<(u32, Option<Handle<super::Blocks<T>>>)> = self
+            .inner()
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| match s.state {
+                State::Live { .. } => (s.version, Some(Handle::encode(i as u32, s.version, key))),
+                _ => (s.version & !1, None),
+            })
+            .collect();
+        let mut st = serializer.serialize_struct("Shuffler", FIELDS.len())?;
+        st.serialize_field("id", &self.id)?;
+        st.serialize_field("slots", &SlotsSer { s: self, slots })?;
+        st.end()
+    }
+}
+
+type SlotList<T> = Vec<(u32, Option<Handle<super::Blocks<T>>>)>;
+
+struct SlotsSer<'a, T> {
+    s: &'a Shuffler<T>,
+    slots: SlotList<T>,
+}
+
+impl<T: Serialize> Serialize for SlotsSer<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.slots.len()))?;
+        for &(version, handle) in &self.slots {
+            seq.serialize_element(&SlotSer {
+                s: self.s,
+                version,
+                handle,
+            })?;
+        }
+        seq.end()
+    }
+}
+
+struct SlotSer<'a, T> {
+    s: &'a Shuffler<T>,
+    version: u32,
+    handle: Option<Handle<super::Blocks<T>>>,
+}
+
+impl<T: Serialize> Serialize for SlotSer<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut t = serializer.serialize_tuple(2)?;
+        t.serialize_element(&self.version)?;
+        match self.handle {
+            Some(h) => {
+                let block = self.s.rent(h).map_err(|e| {
+                    <S::Error as ser::Error>::custom(format_args!(
+                        "cannot save block {} of the shuffler: {e}",
+                        h.index()
+                    ))
+                })?;
+                t.serialize_element(&*block)?;
+            }
+            None => t.serialize_element(&())?,
+        }
+        t.end()
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Shuffler<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_struct("Shuffler", FIELDS, ShufflerVisitor(PhantomData))
+    }
+}
+
+struct ShufflerVisitor<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ShufflerVisitor<T> {
+    type Value = Shuffler<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a typed-pool Shuffler (id, slots)")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shuffler<T>, A::Error> {
+        let id = next_field(&mut seq, 0, 2)?;
+        let slots: SlotsDe<T> = next_field(&mut seq, 1, 2)?;
+        build(id, slots.0)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shuffler<T>, A::Error> {
+        let (mut id, mut slots) = (None, None);
+        while let Some(field) = map.next_key_seed(FieldIndex(FIELDS))? {
+            match field {
+                0 => set_once(&mut id, map.next_value()?, "id")?,
+                _ => set_once(&mut slots, map.next_value::<SlotsDe<T>>()?.0, "slots")?,
+            }
+        }
+        build(required(id, "id")?, required(slots, "slots")?)
+    }
+}
+
+/// Packs the blocks into a new shuffler with the given slots.
+fn build<T, E: de::Error>(id: u32, slots: Vec<(u32, Option<Vec<T>>)>) -> Result<Shuffler<T>, E> {
+    let mut s = Shuffler::with_id(id);
+    let inner = s.inner.get_mut();
+    inner
+        .slots
+        .try_reserve_exact(slots.len())
+        .map_err(|_| E::custom("out of memory"))?;
+    for (version, block) in slots {
+        let state = match block {
+            Some(mut elems) => {
+                let len = u32::try_from(elems.len()).map_err(|_| E::custom("block too long"))?;
+                let block = inner.reserve(len).map_err(E::custom)?;
+                let dst = inner.block_ptr(block);
+                // SAFETY: `reserve` gave `len` unused slots at `dst`, which cannot overlap
+                // the vector's buffer; the vector forgets its elements right after, so each
+                // is owned once (by the block). No user code runs in between.
+                unsafe {
+                    core::ptr::copy_nonoverlapping(elems.as_ptr(), dst, elems.len());
+                    elems.set_len(0);
+                }
+                inner.live_blocks += 1;
+                inner.live_elems += len as usize;
+                State::Live { block, rent: 0 }
+            }
+            None => State::Vacant { next: NONE },
+        };
+        inner.slots.push(Slot { version, state });
+    }
+    // Vacant slots (not retired ones) form the free list, in ascending order.
+    let mut head = NONE;
+    for (i, slot) in inner.slots.iter_mut().enumerate().rev() {
+        if let State::Vacant { next } = &mut slot.state {
+            if slot.version != 0 {
+                *next = head;
+                head = i as u32;
+            }
+        }
+    }
+    inner.free_head = head;
+    Ok(s)
+}
+
+/// The slot list, each slot checked as it is read.
+struct SlotsDe<T>(Vec<(u32, Option<Vec<T>>)>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for SlotsDe<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SlotsVisitor<T>(PhantomData<fn() -> T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for SlotsVisitor<T> {
+            type Value = SlotsDe<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence of [version, block] slots")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<SlotsDe<T>, A::Error> {
+                let slots: Vec<SlotDe<T>> = read_seq(seq, NONE as usize, "handle slots")?;
+                Ok(SlotsDe(slots.into_iter().map(|s| (s.0, s.1)).collect()))
+            }
+        }
+        deserializer.deserialize_seq(SlotsVisitor(PhantomData))
+    }
+}
+
+/// One slot: `[version, block]`, the block present iff the version is odd.
+struct SlotDe<T>(u32, Option<Vec<T>>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for SlotDe<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SlotVisitor<T>(PhantomData<fn() -> T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for SlotVisitor<T> {
+            type Value = SlotDe<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a [version, block] slot")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<SlotDe<T>, A::Error> {
+                let version: u32 = next_field(&mut seq, 0, 2)?;
+                if version & 1 == 1 {
+                    let block: Elems<T> = next_field(&mut seq, 1, 2)?;
+                    Ok(SlotDe(version, Some(block.0)))
+                } else {
+                    let () = next_field(&mut seq, 1, 2)?;
+                    Ok(SlotDe(version, None))
+                }
+            }
+        }
+        deserializer.deserialize_tuple(2, SlotVisitor(PhantomData))
+    }
+}
+
+/// A block's elements, read without trusting the claimed length.
+struct Elems<T>(Vec<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Elems<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ElemsVisitor<T>(PhantomData<fn() -> T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ElemsVisitor<T> {
+            type Value = Elems<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a block's elements")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Elems<T>, A::Error> {
+                read_seq(seq, u32::MAX as usize, "elements in one block").map(Elems)
+            }
+        }
+        deserializer.deserialize_seq(ElemsVisitor(PhantomData))
+    }
+}
