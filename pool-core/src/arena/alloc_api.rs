@@ -28,7 +28,7 @@ impl Arena<'_> {
     /// Whether `ptr..ptr + size` is the newest block of the current chunk; its offset if so.
     #[inline]
     fn newest(&self, ptr: NonNull<u8>, size: usize) -> Option<usize> {
-        let chunk = self.chunks().get(self.current.get())?;
+        let chunk = self.chunk_list().get(self.current.get())?;
         let off = chunk.offset_of(ptr)?;
         (off.checked_add(size) == Some(self.cursor())).then_some(off)
     }
@@ -75,7 +75,7 @@ unsafe impl Allocator for &Arena<'_> {
         debug_assert!(new.size() >= old.size());
         if let Some(off) = self.newest(ptr, old.size()) {
             let aligned = ptr.as_ptr().addr() % new.align() == 0;
-            let room = off + new.size() <= self.chunks()[self.current.get()].size();
+            let room = off + new.size() <= self.chunk_list()[self.current.get()].size();
             if aligned && room {
                 // In place: just move the cursor (and a scope's floor, if the block is
                 // older than the scope).

@@ -11,6 +11,7 @@
 
 use alloc::alloc::{alloc, dealloc};
 use core::alloc::Layout;
+use core::cell::Cell;
 use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
@@ -23,6 +24,9 @@ pub(super) struct Chunk<'a> {
     size: usize,
     /// `true` if allocated here (and freed in `Drop`); `false` for the caller's buffer.
     owned: bool,
+    /// Bytes in use when the arena last moved past this chunk (only meaningful for chunks
+    /// before the current one).
+    pub(super) used: Cell<usize>,
     _buffer: PhantomData<&'a mut [MaybeUninit<u8>]>,
 }
 
@@ -39,6 +43,7 @@ impl<'a> Chunk<'a> {
             base,
             size,
             owned: true,
+            used: Cell::new(0),
             _buffer: PhantomData,
         })
     }
@@ -49,6 +54,7 @@ impl<'a> Chunk<'a> {
             base: NonNull::new(buf.as_mut_ptr().cast::<u8>()).unwrap_or(NonNull::dangling()),
             size: buf.len(),
             owned: false,
+            used: Cell::new(0),
             _buffer: PhantomData,
         }
     }

@@ -61,7 +61,7 @@ impl Arena<'_> {
         // SAFETY: `p` is a fresh, aligned block for a `T`; the box becomes its only owner.
         unsafe {
             p.as_ptr().write(value);
-            Ok(ArenaBox::from_raw(p))
+            Ok(ArenaBox::from_non_null(p))
         }
     }
 

@@ -52,6 +52,9 @@ mod alloc_api;
 mod boxed;
 mod chunk;
 mod drops;
+mod fill;
+mod introspect;
+mod string;
 mod typed;
 
 use alloc::vec::Vec;
@@ -64,6 +67,9 @@ use core::ptr::{self, NonNull};
 pub use self::boxed::ArenaBox;
 use self::chunk::{Chunk, CHUNK_ALIGN};
 use self::drops::DropEntry;
+pub use self::fill::AllocOrInitError;
+pub use self::introspect::Chunks;
+pub use self::string::{ArenaString, CollectIn, FromIteratorIn};
 
 /// First chunk of a growing arena.
 const FIRST_CHUNK: usize = 4096;
@@ -169,6 +175,7 @@ pub struct Arena<'a> {
     reserved: Cell<usize>,
     /// Size the next regular chunk gets.
     next_chunk: Cell<usize>,
+    /// Most bytes of chunks a growing arena may hold (see `set_limit`).
     limit: Option<usize>,
     fixed: bool,
     drops: Cell<Option<NonNull<DropEntry>>>,
@@ -344,7 +351,7 @@ impl<'a> Arena<'a> {
 
     /// The chunk list. Never held across a push (`grow` is the only pusher).
     #[inline(always)]
-    fn chunks(&self) -> &Vec<Chunk<'a>> {
+    fn chunk_list(&self) -> &Vec<Chunk<'a>> {
         // SAFETY: the list is only mutated in `grow`, which takes no reference that
         // outlives it and runs while no `&Vec` from here is alive (both are internal and
         // never re-entered); chunk memory itself never moves.
@@ -368,7 +375,7 @@ impl<'a> Arena<'a> {
 
     /// Makes chunk `i` the current one (fast-path copies included).
     fn enter(&self, i: usize) {
-        let c = &self.chunks()[i];
+        let c = &self.chunk_list()[i];
         self.current.set(i);
         self.base.set(c.at(0));
         self.ptr.set(c.at(0));
@@ -474,7 +481,7 @@ impl<'a> Arena<'a> {
             return Err(AllocError::LayoutOverflow);
         }
         // Room in the current chunk (the caller's buffer takes this path every time).
-        let chunk = &self.chunks().get(self.current.get());
+        let chunk = &self.chunk_list().get(self.current.get());
         if let Some(chunk) = chunk {
             let start = chunk.align_offset(self.cursor(), align);
             if let Some(end) = start.checked_add(size).filter(|&e| e <= chunk.size()) {
@@ -487,8 +494,8 @@ impl<'a> Arena<'a> {
             return Err(AllocError::Exhausted);
         }
         // A later chunk kept from before a reset, if one fits; else a new one.
-        let next = self.current.get() + if self.chunks().is_empty() { 0 } else { 1 };
-        let fits = (next..self.chunks().len()).find(|&i| self.chunks()[i].size() >= size);
+        let next = self.current.get() + if self.chunk_list().is_empty() { 0 } else { 1 };
+        let fits = (next..self.chunk_list().len()).find(|&i| self.chunk_list()[i].size() >= size);
         let i = match fits {
             Some(i) => i,
             None => self.grow(next, size)?,
@@ -497,15 +504,20 @@ impl<'a> Arena<'a> {
         // A fresh chunk is CHUNK_ALIGN-aligned, so offset 0 suits every alignment.
         self.set_cursor(size);
         self.allocated.set(self.allocated.get() + size);
-        Ok(self.chunks()[i].at(0))
+        Ok(self.chunk_list()[i].at(0))
     }
 
     /// Moves to chunk `i` (at or after the current one), counting the chunks left behind
     /// as consumed.
     fn leave_current(&self, i: usize) {
-        let left: usize = (self.current.get()..i)
-            .map(|j| self.chunks()[j].size())
-            .sum();
+        let current = self.current.get();
+        if let Some(c) = self.chunk_list().get(current) {
+            c.used.set(self.cursor());
+        }
+        for j in current + 1..i {
+            self.chunk_list()[j].used.set(0);
+        }
+        let left: usize = (current..i).map(|j| self.chunk_list()[j].size()).sum();
         self.passed.set(self.passed.get() + left);
         self.enter(i);
     }
@@ -595,7 +607,7 @@ impl<'a> Arena<'a> {
     fn rewind_to_start(&self) {
         self.passed.set(0);
         self.allocated.set(0);
-        if !self.chunks().is_empty() {
+        if !self.chunk_list().is_empty() {
             self.enter(0);
         }
     }
@@ -689,7 +701,7 @@ impl<'a> Arena<'a> {
     fn mark(&self) -> Mark {
         let current = self.current.get();
         Mark {
-            base: self.chunks().get(current).map(|c| c.at(0)),
+            base: self.chunk_list().get(current).map(|c| c.at(0)),
             current,
             cursor: self.cursor(),
             passed: self.passed.get(),
@@ -706,7 +718,7 @@ impl<'a> Arena<'a> {
     /// a whole, which is sound because nothing can borrow from it now (`&mut`).
     fn rewind(&mut self, mark: Mark) {
         let same = mark.base.is_some_and(|base| {
-            self.chunks()
+            self.chunk_list()
                 .get(mark.current)
                 .is_some_and(|c| c.at(0) == base && c.size() >= mark.cursor)
         });
@@ -739,7 +751,7 @@ impl<'a> Arena<'a> {
         ArenaStats {
             allocated_bytes: self.allocated.get(),
             reserved_bytes: self.reserved.get(),
-            chunks: self.chunks().len(),
+            chunks: self.chunk_list().len(),
             waste_bytes: consumed.saturating_sub(self.allocated.get()),
             pending_drops: self.pending.get(),
             released_bytes: self.released.get(),

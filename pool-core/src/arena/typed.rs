@@ -300,7 +300,7 @@ impl Arena<'_> {
 
     /// A block for `len` `T`s.
     #[inline]
-    fn alloc_array<T>(&self, len: usize) -> Result<NonNull<T>, AllocError> {
+    pub(super) fn alloc_array<T>(&self, len: usize) -> Result<NonNull<T>, AllocError> {
         let layout = Layout::array::<T>(len).map_err(|_| AllocError::LayoutOverflow)?;
         Ok(self.try_alloc_layout(layout)?.cast())
     }
@@ -308,7 +308,7 @@ impl Arena<'_> {
 
 /// Gives a fresh block back to the arena if the closure filling it panics (and the block
 /// is still the newest one, so nothing allocated after it is cut).
-struct GiveBack<'s, 'a> {
+pub(super) struct GiveBack<'s, 'a> {
     arena: &'s Arena<'a>,
     ptr: NonNull<u8>,
     size: usize,
@@ -316,13 +316,13 @@ struct GiveBack<'s, 'a> {
 
 impl<'s, 'a> GiveBack<'s, 'a> {
     #[inline(always)]
-    fn new(arena: &'s Arena<'a>, ptr: NonNull<u8>, size: usize) -> Self {
+    pub(super) fn new(arena: &'s Arena<'a>, ptr: NonNull<u8>, size: usize) -> Self {
         GiveBack { arena, ptr, size }
     }
 
     /// The block was filled: keep it.
     #[inline(always)]
-    fn disarm(self) {
+    pub(super) fn disarm(self) {
         mem::forget(self);
     }
 }
