@@ -16,6 +16,7 @@
 //! [`alloc`]: BinnedAllocator::alloc
 //! [`alloc_zeroed`]: BinnedAllocator::alloc_zeroed
 
+mod iter;
 mod pod;
 #[cfg(feature = "serde")]
 mod serde;
@@ -23,6 +24,7 @@ mod snapshot;
 mod stats;
 mod storage;
 
+pub use self::iter::{Handles, Iter};
 pub use self::pod::PodHandle;
 use self::stats::Counters;
 pub use self::stats::{BinStats, BinnedStats, HISTOGRAM_BUCKETS};

@@ -15,6 +15,7 @@
 //!   reserved (in `pending` marked `dropping`) until they are done.
 //! - Guards reach their block only through the raw chunk pointer, never through `Inner`.
 
+mod copy;
 mod guard;
 #[cfg(feature = "serde")]
 mod serde;
@@ -28,6 +29,7 @@ use core::cell::{Cell, UnsafeCell};
 use core::fmt;
 use core::marker::PhantomData;
 
+pub use self::copy::{Iter, IterMut};
 pub use self::guard::{BlockRent, BlockRentMut};
 use self::storage::Chunk;
 use crate::error::RentError;
@@ -577,35 +579,6 @@ impl<T> Shuffler<T> {
     }
 
     // === iteration, stats, pictures ===
-
-    /// Live blocks with their handles, in storage order; tied to `&mut self`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut s = pool_core::Shuffler::new();
-    /// let a = s.create(1);
-    /// let b = s.alloc_from_slice(&[2, 3]);
-    /// let all: Vec<_> = s.iter().map(|(h, v)| (h, v.to_vec())).collect();
-    /// assert_eq!(all, [(a, vec![1]), (b, vec![2, 3])]);
-    /// ```
-    pub fn iter(&mut self) -> impl Iterator<Item = (ShuffleHandle<T>, &[T])> + '_ {
-        let inner = self.inner();
-        let order = inner.storage_order(true);
-        let key = inner.key;
-        let entries: Vec<_> = order
-            .into_iter()
-            .map(|(i, block)| {
-                let h = Handle::encode(i as u32, inner.slots[i].version, key);
-                (h, inner.block_ptr(block), block.len as usize)
-            })
-            .collect();
-        // SAFETY: each pointer names a live block (module invariant); `&mut self` keeps
-        // shuffles and guards away for the iterator's lifetime.
-        entries
-            .into_iter()
-            .map(|(h, p, n)| (h, unsafe { core::slice::from_raw_parts(p as *const T, n) }))
-    }
 
     /// The store's counters (O(blocks): pins are counted, not tracked on the rent path).
     ///

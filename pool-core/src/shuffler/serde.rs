@@ -19,7 +19,7 @@ use core::marker::PhantomData;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{self, Serialize, SerializeSeq, SerializeStruct, SerializeTuple, Serializer};
 
-use super::{Shuffler, Slot, State, NONE};
+use super::{Shuffler, NONE};
 use crate::handle::Handle;
 use crate::serde_util::{next_field, read_seq, required, set_once, FieldIndex};
 
@@ -29,17 +29,7 @@ impl<T: Serialize> Serialize for Shuffler<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         // The slot list as it is now; blocks are looked up again (and rented) one by one,
         // since element `Serialize` impls are user code.
-        let key = self.inner().key;
-        let slots: Vec<(u32, Option<Handle<super::Blocks<T>>>)> = self
-            .inner()
-            .slots
-            .iter()
-            .enumerate()
-            .map(|(i, s)| match s.state {
-                State::Live { .. } => (s.version, Some(Handle::encode(i as u32, s.version, key))),
-                _ => (s.version & !1, None),
-            })
-            .collect();
+        let slots = self.slot_list();
         let mut st = serializer.serialize_struct("Shuffler", FIELDS.len())?;
         st.serialize_field("id", &self.id)?;
         st.serialize_field("slots", &SlotsSer { s: self, slots })?;
@@ -129,45 +119,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ShufflerVisitor<T> {
 
 /// Packs the blocks into a new shuffler with the given slots.
 fn build<T, E: de::Error>(id: u32, slots: Vec<(u32, Option<Vec<T>>)>) -> Result<Shuffler<T>, E> {
-    let mut s = Shuffler::with_id(id);
-    let inner = s.inner.get_mut();
-    inner
-        .slots
-        .try_reserve_exact(slots.len())
-        .map_err(|_| E::custom("out of memory"))?;
-    for (version, block) in slots {
-        let state = match block {
-            Some(mut elems) => {
-                let len = u32::try_from(elems.len()).map_err(|_| E::custom("block too long"))?;
-                let block = inner.reserve(len).map_err(E::custom)?;
-                let dst = inner.block_ptr(block);
-                // SAFETY: `reserve` gave `len` unused slots at `dst`, which cannot overlap
-                // the vector's buffer; the vector forgets its elements right after, so each
-                // is owned once (by the block). No user code runs in between.
-                unsafe {
-                    core::ptr::copy_nonoverlapping(elems.as_ptr(), dst, elems.len());
-                    elems.set_len(0);
-                }
-                inner.live_blocks += 1;
-                inner.live_elems += len as usize;
-                State::Live { block, rent: 0 }
-            }
-            None => State::Vacant { next: NONE },
-        };
-        inner.slots.push(Slot { version, state });
-    }
-    // Vacant slots (not retired ones) form the free list, in ascending order.
-    let mut head = NONE;
-    for (i, slot) in inner.slots.iter_mut().enumerate().rev() {
-        if let State::Vacant { next } = &mut slot.state {
-            if slot.version != 0 {
-                *next = head;
-                head = i as u32;
-            }
-        }
-    }
-    inner.free_head = head;
-    Ok(s)
+    Shuffler::from_slots(id, slots).map_err(E::custom)
 }
 
 /// The slot list, each slot checked as it is read.
