@@ -88,6 +88,8 @@ extern crate alloc;
 
 pub mod arena;
 pub mod binned;
+#[cfg(feature = "debug")]
+pub mod debug;
 pub mod error;
 pub mod handle;
 pub mod pool;

@@ -43,7 +43,10 @@ fn shuffler_clone_keeps_handles_and_drops_each_element_once() {
 
 #[test]
 fn binned_iteration_and_clone() {
-    let mut a = BinnedAllocator::builder().limit(1 << 20).zero_freed(true).build();
+    let mut a = BinnedAllocator::builder()
+        .limit(1 << 20)
+        .zero_freed(true)
+        .build();
     let hs: Vec<_> = (0..10).map(|i| a.alloc(i * 100 + 1)).collect();
     for (i, &h) in hs.iter().enumerate() {
         a.get_mut(h).unwrap()[0] = i as u8;

@@ -56,6 +56,7 @@ impl Arena<'_> {
 // past its new size.
 unsafe impl Allocator for &Arena<'_> {
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     fn allocate(&self, layout: Layout) -> Result<NonNull<[u8]>, ApiAllocError> {
         let p = self.try_alloc_layout(layout).map_err(|_| ApiAllocError)?;
         Ok(NonNull::slice_from_raw_parts(p, layout.size()))

@@ -56,6 +56,7 @@ impl Arena<'_> {
     /// let arena = pool_core::Arena::with_limit(0);
     /// assert!(arena.try_alloc_box(String::from("x")).is_err());
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc_box<T>(&self, value: T) -> Result<ArenaBox<'_, T>, AllocError> {
         let p = self.try_alloc_layout(Layout::new::<T>())?.cast::<T>();
         // SAFETY: `p` is a fresh, aligned block for a `T`; the box becomes its only owner.
@@ -105,6 +106,7 @@ impl Arena<'_> {
     /// let arena = pool_core::Arena::with_limit(0);
     /// assert!(arena.try_alloc_with_drop(String::new()).is_err());
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc_with_drop<T: Send + 'static>(&self, value: T) -> Result<&mut T, AllocError> {
         let entry = self
             .try_alloc_layout(Layout::new::<DropEntry>())?

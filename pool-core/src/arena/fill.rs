@@ -157,6 +157,7 @@ impl Arena<'_> {
     /// let r = arena.try_alloc_try_with(|| Ok::<u8, ()>(1));
     /// assert_eq!(r.unwrap_err(), AllocOrInitError::Alloc(AllocError::Exhausted));
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc_try_with<T, E, F>(&self, f: F) -> Result<&mut T, AllocOrInitError<E>>
     where
         F: FnOnce() -> Result<T, E>,
@@ -227,6 +228,7 @@ impl Arena<'_> {
     /// let r = arena.try_alloc_slice_try_fill_with(usize::MAX, |_| Ok::<u64, ()>(0));
     /// assert_eq!(r.unwrap_err(), AllocOrInitError::Alloc(AllocError::LayoutOverflow));
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc_slice_try_fill_with<T, E, F>(
         &self,
         len: usize,
@@ -377,6 +379,7 @@ impl Arena<'_> {
     /// let arena = pool_core::Arena::with_limit(0);
     /// assert!(arena.try_alloc_box_slice_fill_with(4, |_| String::new()).is_err());
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc_box_slice_fill_with<T, F>(
         &self,
         len: usize,

@@ -51,6 +51,8 @@
 mod alloc_api;
 mod boxed;
 mod chunk;
+#[cfg(feature = "debug")]
+mod debug;
 mod drops;
 mod fill;
 mod introspect;
@@ -66,6 +68,8 @@ use core::ptr::{self, NonNull};
 
 pub use self::boxed::ArenaBox;
 use self::chunk::{Chunk, CHUNK_ALIGN};
+#[cfg(feature = "debug")]
+pub use self::debug::SiteBytes;
 use self::drops::DropEntry;
 pub use self::fill::AllocOrInitError;
 pub use self::introspect::Chunks;
@@ -186,6 +190,9 @@ pub struct Arena<'a> {
     floor: Cell<Option<Floor>>,
     /// Bytes of chunks given back to the allocator by `reset`, in total.
     released: Cell<usize>,
+    /// Debug mode: bytes allocated per call site, this frame and the last.
+    #[cfg(feature = "debug")]
+    sites: debug::ArenaSites,
 }
 
 // SAFETY: an `Arena` owns its chunks (or exclusively borrows the caller's buffer, which is
@@ -346,6 +353,8 @@ impl<'a> Arena<'a> {
             pending: Cell::new(0),
             floor: Cell::new(None),
             released: Cell::new(0),
+            #[cfg(feature = "debug")]
+            sites: debug::ArenaSites::default(),
         }
     }
 
@@ -401,7 +410,11 @@ impl<'a> Arena<'a> {
     /// assert_eq!(p.as_ptr() as usize % 64, 0);
     /// ```
     #[inline(always)]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc_layout(&self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
+        #[cfg(feature = "debug")]
+        self.sites
+            .record(core::panic::Location::caller(), layout.size());
         if layout.size() == 0 {
             return zero_sized(layout.align());
         }
@@ -428,6 +441,9 @@ impl<'a> Arena<'a> {
     #[inline(always)]
     #[track_caller]
     pub fn alloc_layout(&self, layout: Layout) -> NonNull<u8> {
+        #[cfg(feature = "debug")]
+        self.sites
+            .record(core::panic::Location::caller(), layout.size());
         if layout.size() == 0 {
             return zero_sized(layout.align()).unwrap_or_else(|e| alloc_panic(e));
         }
@@ -598,6 +614,8 @@ impl<'a> Arena<'a> {
     /// assert!(arena.stats().released_bytes > 0);
     /// ```
     pub fn reset(&mut self) {
+        #[cfg(feature = "debug")]
+        self.sites.end_frame();
         self.run_drops(None);
         self.release_unused_chunks();
         self.rewind_to_start();

@@ -42,6 +42,7 @@ impl Arena<'_> {
     /// assert!(arena.try_alloc(1u8).is_err());
     /// ```
     #[inline(always)]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc<T>(&self, value: T) -> Result<&mut T, AllocError> {
         self.try_alloc_with(|| value)
     }
@@ -94,6 +95,7 @@ impl Arena<'_> {
     /// assert!(arena.try_alloc_with(|| [0u8; 64]).is_err());
     /// ```
     #[inline(always)]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc_with<T, F: FnOnce() -> T>(&self, f: F) -> Result<&mut T, AllocError> {
         const {
             assert!(!mem::needs_drop::<T>(), "this type needs Drop: use `Arena::alloc_box` (dropped at the end of its scope) or `Arena::alloc_with_drop` (T: Send + 'static, dropped at reset)")
@@ -144,6 +146,7 @@ impl Arena<'_> {
     /// assert!(arena.try_alloc_slice_copy(&[1u8]).is_err());
     /// ```
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&mut [T], AllocError> {
         let p = self.alloc_array::<T>(src.len())?;
         // SAFETY: `p` is a fresh block for `src.len()` `T`s; `T: Copy`, so a bitwise copy
@@ -190,6 +193,7 @@ impl Arena<'_> {
     /// assert!(arena.try_alloc_slice_clone(&[1u8]).is_err());
     /// ```
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc_slice_clone<T: Clone>(&self, src: &[T]) -> Result<&mut [T], AllocError> {
         self.try_alloc_slice_fill_with(src.len(), |i| src[i].clone())
     }
@@ -234,6 +238,7 @@ impl Arena<'_> {
     ///     AllocError::LayoutOverflow
     /// );
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc_slice_fill_with<T, F: FnMut(usize) -> T>(
         &self,
         len: usize,
@@ -292,6 +297,7 @@ impl Arena<'_> {
     /// assert!(arena.try_alloc_str("x").is_err());
     /// ```
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc_str(&self, s: &str) -> Result<&mut str, AllocError> {
         let bytes = self.try_alloc_slice_copy(s.as_bytes())?;
         // SAFETY: the bytes were copied from a `str`, so they are valid UTF-8.
@@ -300,6 +306,7 @@ impl Arena<'_> {
 
     /// A block for `len` `T`s.
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub(super) fn alloc_array<T>(&self, len: usize) -> Result<NonNull<T>, AllocError> {
         let layout = Layout::array::<T>(len).map_err(|_| AllocError::LayoutOverflow)?;
         Ok(self.try_alloc_layout(layout)?.cast())

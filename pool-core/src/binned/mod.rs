@@ -16,6 +16,8 @@
 //! [`alloc`]: BinnedAllocator::alloc
 //! [`alloc_zeroed`]: BinnedAllocator::alloc_zeroed
 
+#[cfg(feature = "debug")]
+mod debug;
 mod iter;
 mod pod;
 #[cfg(feature = "serde")]
@@ -194,8 +196,10 @@ impl BinnedBuilder {
     /// ```
     pub fn build(self) -> BinnedAllocator {
         let entries = match self.id {
-            Some(id) => Pool::builder().id(id).build(),
-            None => Pool::new(),
+            // The handle table records sites in debug mode (the allocation paths pass the
+            // caller's site down); the allocator reports for it.
+            Some(id) => Pool::builder().id(id).untracked().build(),
+            None => Pool::builder().untracked().build(),
         };
         let bins = (0..self.table.len())
             .map(|c| Bin::new(self.table.size_of(c)))
@@ -287,6 +291,7 @@ impl BinnedAllocator {
     /// assert!(a.try_alloc(10).is_ok());
     /// assert_eq!(a.try_alloc(1 << 20), Err(BinnedError::LimitExceeded { limit: 4096 }));
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc(&mut self, size: usize) -> Result<BlockHandle, BinnedError> {
         self.alloc_inner(size, 1, false)
     }
@@ -331,6 +336,7 @@ impl BinnedAllocator {
     /// assert_eq!(a.get(h).unwrap().as_ptr() as usize % 8, 0);
     /// assert!(a.try_alloc_layout(24, 3).is_err());
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc_layout(
         &mut self,
         size: usize,
@@ -339,6 +345,7 @@ impl BinnedAllocator {
         self.alloc_inner(size, align, true)
     }
 
+    #[cfg_attr(feature = "debug", track_caller)]
     fn alloc_inner(
         &mut self,
         size: usize,

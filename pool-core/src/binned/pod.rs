@@ -96,6 +96,7 @@ impl BinnedAllocator {
     /// assert!(a.try_alloc_pod(1.5f64).is_ok());
     /// assert!(a.try_alloc_pod(()).is_err());
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc_pod<T: Pod>(&mut self, value: T) -> Result<PodHandle<T>, BinnedError> {
         let h = self.try_alloc_layout(core::mem::size_of::<T>(), core::mem::align_of::<T>())?;
         let e = *self.entries.get(h.cast()).ok_or(BinnedError::Stale)?;

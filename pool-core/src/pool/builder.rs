@@ -28,6 +28,9 @@ pub struct PoolBuilder<T> {
     pub(super) id: Option<u32>,
     pub(super) factory: Option<fn() -> T>,
     pub(super) max_spares: Option<usize>,
+    /// Debug mode: whether the pool reports its own leaks.
+    #[cfg(feature = "debug")]
+    pub(super) tracked: bool,
 }
 
 impl<T> fmt::Debug for PoolBuilder<T> {
@@ -120,6 +123,19 @@ impl<T> PoolBuilder<T> {
         self
     }
 
+    /// A pool used inside another store, which reports leaks for itself: in debug mode
+    /// the pool records nothing and stays silent when dropped.
+    pub(crate) fn untracked(self) -> Self {
+        #[cfg(feature = "debug")]
+        {
+            let mut this = self;
+            this.tracked = false;
+            this
+        }
+        #[cfg(not(feature = "debug"))]
+        self
+    }
+
     /// Builds the pool.
     ///
     /// # Panics
@@ -152,6 +168,12 @@ impl<T> PoolBuilder<T> {
             factory: self.factory,
             counters: Counters::default(),
             link: Default::default(),
+            #[cfg(feature = "debug")]
+            sites: crate::debug::SiteTable::new(),
+            #[cfg(feature = "debug")]
+            rent_sites: crate::debug::RentSites::new(),
+            #[cfg(feature = "debug")]
+            tracked: self.tracked,
         };
         if self.bounded {
             pool.limit = self.capacity.min(MAX_SLOTS);

@@ -55,6 +55,7 @@ impl<'a, T> VacantEntry<'a, T> {
     /// assert_eq!(pool.values().next(), Some(&2));
     /// ```
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn insert(self, value: T) -> &'a mut T {
         let h = self.pool.commit(self.index, value);
         // The slot was just filled, so the handle is live.
@@ -136,6 +137,7 @@ impl<T> Pool<T> {
     /// assert_eq!(pool.len(), 1);
     /// ```
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_insert_with<E, F>(&mut self, f: F) -> Result<Handle<T>, TryInsertError<E>>
     where
         F: FnOnce(Handle<T>) -> Result<T, E>,

@@ -24,6 +24,8 @@
 
 mod builder;
 mod capacity;
+#[cfg(feature = "debug")]
+mod debug;
 mod entry;
 mod iter;
 mod occupancy;
@@ -131,6 +133,15 @@ pub struct Pool<T> {
     counters: Counters,
     /// The pool's entry in the type registry (pools made by `for_type` only).
     link: Link,
+    /// Debug mode: where each live value was inserted.
+    #[cfg(feature = "debug")]
+    sites: crate::debug::SiteTable,
+    /// Debug mode: where each slot was last rented.
+    #[cfg(feature = "debug")]
+    rent_sites: crate::debug::RentSites,
+    /// Debug mode: `false` for pools inside other stores, which report for themselves.
+    #[cfg(feature = "debug")]
+    tracked: bool,
 }
 
 /// The pool's counters. `len` is derived (`inserts - removes`), so each insert and each
@@ -272,6 +283,12 @@ impl<T> Pool<T> {
             factory: None,
             counters: Counters::ZERO,
             link: Link::NONE,
+            #[cfg(feature = "debug")]
+            sites: crate::debug::SiteTable::new(),
+            #[cfg(feature = "debug")]
+            rent_sites: crate::debug::RentSites::new(),
+            #[cfg(feature = "debug")]
+            tracked: true,
         }
     }
 
@@ -327,6 +344,8 @@ impl<T> Pool<T> {
             id: None,
             factory: None,
             max_spares: None,
+            #[cfg(feature = "debug")]
+            tracked: true,
         }
     }
 
@@ -471,6 +490,8 @@ impl<T> Pool<T> {
             self.free_head = slot.next_free();
             let version = slot.version + 1;
             slot.fill(value, version);
+            #[cfg(feature = "debug")]
+            self.sites.record(head, core::panic::Location::caller());
             return Handle::encode(head, version, self.key);
         }
         self.insert_new_slot(value)
@@ -503,6 +524,7 @@ impl<T> Pool<T> {
     /// assert_eq!(err.into_value(), 2);
     /// ```
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_insert(&mut self, value: T) -> Result<Handle<T>, InsertError<T>> {
         match self.vacant_index() {
             Ok(index) => Ok(self.commit(index, value)),
@@ -566,6 +588,7 @@ impl<T> Pool<T> {
 
     /// Puts `value` at `index`, which `vacant_index` just returned.
     #[inline(always)]
+    #[cfg_attr(feature = "debug", track_caller)]
     fn commit(&mut self, index: u32, value: T) -> Handle<T> {
         let i = index as usize;
         let version = if i == self.slots.len() {
@@ -592,6 +615,8 @@ impl<T> Pool<T> {
         unsafe { self.occupancy.set(i) };
         self.counters.inserts += 1;
         self.link.publish_len(self.len());
+        #[cfg(feature = "debug")]
+        self.sites.record(index, core::panic::Location::caller());
         Handle::encode(index, version, self.key)
     }
 
@@ -742,6 +767,8 @@ impl<T> Pool<T> {
         // keeps the CPU from stalling header loads behind them in remove/insert churn.
         self.counters.removes += 1;
         self.link.publish_len(self.len());
+        #[cfg(feature = "debug")]
+        self.sites.forget(i);
         // SAFETY: `i < slots.len()`, and every slot index is covered (occupancy invariant).
         unsafe { self.occupancy.clear(i) };
         // SAFETY: `i` is in bounds (caller).

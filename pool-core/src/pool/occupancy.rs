@@ -93,6 +93,12 @@ impl Occupancy {
         unsafe { *self.words.get_unchecked_mut(i / 64) &= !(1 << (i % 64)) };
     }
 
+    /// Every set bit, in order.
+    #[cfg(feature = "debug")]
+    pub(super) fn iter_set(&self) -> SetBits<'_> {
+        SetBits::new(&self.words)
+    }
+
     /// The first set bit at or after `from`.
     #[inline]
     pub(super) fn next_from(&self, from: usize) -> Option<usize> {

@@ -130,7 +130,7 @@ impl<T> Pool<T> {
                 None => Slot::vacant(s.version, if on_list[i] { s.next_free } else { NONE }),
             });
         }
-        let mut pool = Pool::builder().id(raw.id).build();
+        let mut pool = Pool::builder().id(raw.id).untracked().build();
         debug_assert_eq!(pool.key, store_key(raw.id));
         pool.slots = slots;
         pool.occupancy = occupancy;

@@ -76,6 +76,7 @@ impl<T> Pool<T> {
     /// let mut pool: pool_core::Pool<u8> = pool_core::Pool::bounded(0);
     /// assert!(pool.try_acquire().is_err());
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_acquire(&mut self) -> Result<Handle<T>, PoolError>
     where
         T: Default,
@@ -120,6 +121,7 @@ impl<T> Pool<T> {
     /// assert!(pool.try_acquire_with(|| 1).is_ok());
     /// assert!(pool.try_acquire_with(|| 2).is_err());
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_acquire_with<F: FnOnce() -> T>(&mut self, make: F) -> Result<Handle<T>, PoolError> {
         let index = self.vacant_index()?;
         let value = match self.spares.pop() {

@@ -168,6 +168,8 @@ impl<T> Pool<T> {
     /// ```
     #[inline]
     pub fn rentals(&mut self) -> Rentals<'_, T> {
+        #[cfg(feature = "debug")]
+        self.rent_sites.cover(self.slots.len());
         Rentals {
             pool: self,
             _not_sync: PhantomData,
@@ -194,6 +196,7 @@ impl<'a, T> Rentals<'a, T> {
     /// assert_eq!(*rentals.rent(h).unwrap(), 'x');
     /// ```
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn rent(&self, h: Handle<T>) -> Result<Rent<'_, T>, RentError> {
         let slot = self.pool.live_slot(h).ok_or(RentError::Stale)?;
         let state = slot.state.get();
@@ -201,6 +204,10 @@ impl<'a, T> Rentals<'a, T> {
             return Err(RentError::Busy);
         }
         slot.state.set(state + 1);
+        #[cfg(feature = "debug")]
+        self.pool
+            .rent_sites
+            .rented(h.index() as usize, core::panic::Location::caller());
         Ok(Rent {
             slot,
             handle: h,
@@ -228,12 +235,17 @@ impl<'a, T> Rentals<'a, T> {
     /// assert_eq!(rentals.rent_mut(h).unwrap_err(), RentError::Busy);
     /// ```
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn rent_mut(&self, h: Handle<T>) -> Result<RentMut<'_, T>, RentError> {
         let slot = self.pool.live_slot(h).ok_or(RentError::Stale)?;
         if slot.state.get() != 0 {
             return Err(RentError::Busy);
         }
         slot.state.set(EXCLUSIVE);
+        #[cfg(feature = "debug")]
+        self.pool
+            .rent_sites
+            .rented(h.index() as usize, core::panic::Location::caller());
         Ok(RentMut { slot, handle: h })
     }
 

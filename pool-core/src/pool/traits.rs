@@ -50,6 +50,12 @@ impl<T: Clone> Clone for Pool<T> {
             link: self
                 .link
                 .fork(self.len(), self.counters.high_water as usize),
+            #[cfg(feature = "debug")]
+            sites: self.sites.clone(),
+            #[cfg(feature = "debug")]
+            rent_sites: crate::debug::RentSites::new(),
+            #[cfg(feature = "debug")]
+            tracked: self.tracked,
         }
     }
 
@@ -117,6 +123,8 @@ impl<T: Clone> Clone for Pool<T> {
         dst.link = source
             .link
             .fork(source.len(), source.counters.high_water as usize);
+        #[cfg(feature = "debug")]
+        dst.sites.clone_from(&source.sites);
         guard.done = true;
     }
 }
@@ -198,9 +206,13 @@ impl<T> IntoIterator for Pool<T> {
     type Item = (Handle<T>, T);
     type IntoIter = IntoIter<T>;
 
-    fn into_iter(self) -> IntoIter<T> {
+    fn into_iter(mut self) -> IntoIter<T> {
         let len = self.len();
-        IntoIter::new(self.slots, len, self.key)
+        // Taken, not moved out: the rest of the pool drops as usual (empty now).
+        let slots = core::mem::take(&mut self.slots);
+        #[cfg(feature = "debug")]
+        self.sites.forget_all();
+        IntoIter::new(slots, len, self.key)
     }
 }
 

@@ -16,6 +16,8 @@
 //! - Guards reach their block only through the raw chunk pointer, never through `Inner`.
 
 mod copy;
+#[cfg(feature = "debug")]
+mod debug;
 mod guard;
 #[cfg(feature = "serde")]
 mod serde;
@@ -127,6 +129,12 @@ pub(crate) struct Inner<T> {
     live_elems: usize,
     moved_last: usize,
     budget: Option<usize>,
+    /// Debug mode: where each live block was allocated.
+    #[cfg(feature = "debug")]
+    sites: crate::debug::SiteTable,
+    /// Debug mode: where each slot was last rented.
+    #[cfg(feature = "debug")]
+    rent_sites: crate::debug::RentSites,
 }
 
 /// Variable-length blocks of `T` behind generational handles, compacted by
@@ -231,6 +239,10 @@ impl<T> Shuffler<T> {
                 live_elems: 0,
                 moved_last: 0,
                 budget: None,
+                #[cfg(feature = "debug")]
+                sites: crate::debug::SiteTable::new(),
+                #[cfg(feature = "debug")]
+                rent_sites: crate::debug::RentSites::new(),
             }),
             id,
             _not_sync: PhantomData,
@@ -261,6 +273,7 @@ impl<T> Shuffler<T> {
     /// let h = s.create('x');
     /// assert_eq!(s.len_of(h), Some(1));
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn create(&self, value: T) -> ShuffleHandle<T> {
         let mut value = Some(value);
         self.alloc_with(1, |_| value.take().expect("called once"))
@@ -279,6 +292,7 @@ impl<T> Shuffler<T> {
     /// let h = s.alloc(4);
     /// assert_eq!(&*s.rent(h).unwrap(), &[0; 4]);
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn alloc(&self, n: usize) -> ShuffleHandle<T>
     where
         T: Default,
@@ -299,6 +313,7 @@ impl<T> Shuffler<T> {
     /// let h = s.alloc_from_slice(&["a", "b"]);
     /// assert_eq!(&*s.rent(h).unwrap(), &["a", "b"]);
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn alloc_from_slice(&self, src: &[T]) -> ShuffleHandle<T>
     where
         T: Clone,
@@ -319,6 +334,7 @@ impl<T> Shuffler<T> {
     /// let h = s.alloc_from_iter((0..5).map(|i| i * i));
     /// assert_eq!(&*s.rent(h).unwrap(), &[0, 1, 4, 9, 16]);
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn alloc_from_iter<I: IntoIterator<Item = T>>(&self, iter: I) -> ShuffleHandle<T> {
         // The size hint is only a hint: a safe iterator may claim any length. Collect with
         // amortised growth from nothing, never reserving what the hint claims.
@@ -365,6 +381,7 @@ impl<T> Shuffler<T> {
     /// let s = pool_core::Shuffler::new();
     /// assert!(s.try_alloc_with(2, |i| i).is_ok());
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc_with(
         &self,
         n: usize,
@@ -419,7 +436,12 @@ impl<T> Shuffler<T> {
         }
         core::mem::forget(partial);
         self.inner().unreserve(block);
-        Ok(self.inner().commit(block))
+        let h = self.inner().commit(block);
+        #[cfg(feature = "debug")]
+        self.inner()
+            .sites
+            .record(h.index(), core::panic::Location::caller());
+        Ok(h)
     }
 
     // === access ===
@@ -530,11 +552,14 @@ impl<T> Shuffler<T> {
     /// assert_eq!(a[0] + b[0], 6);
     /// ```
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn rent(&self, h: ShuffleHandle<T>) -> Result<BlockRent<'_, T>, RentError> {
         // The budget step runs user `Drop`s: before the pin, so a panic there leaves no
         // pin behind.
         self.budget_step();
         let g = self.inner().pin(h, false)?;
+        #[cfg(feature = "debug")]
+        self.note_rent(h);
         Ok(BlockRent::new(self, g))
     }
 
@@ -554,10 +579,13 @@ impl<T> Shuffler<T> {
     /// assert_eq!(&*s.rent(h).unwrap(), &[2, 1]);
     /// ```
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn rent_mut(&self, h: ShuffleHandle<T>) -> Result<BlockRentMut<'_, T>, RentError> {
         // As in `rent`: user code first, then the pin.
         self.budget_step();
         let g = self.inner().pin(h, true)?;
+        #[cfg(feature = "debug")]
+        self.note_rent(h);
         Ok(BlockRentMut::new(self, g))
     }
 
@@ -704,6 +732,8 @@ pub(crate) struct PinInfo<T> {
 
 impl<T> Drop for Shuffler<T> {
     fn drop(&mut self) {
+        #[cfg(feature = "debug")]
+        crate::debug::dropped_with(self.leak_report());
         // Drop every element still here: live, zombie (guards are gone: `&mut self`) and
         // pending. Chunks free their memory afterwards, even if a `Drop` panics.
         let inner = self.inner.get_mut();

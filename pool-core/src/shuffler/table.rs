@@ -218,6 +218,8 @@ impl<T> Inner<T> {
         };
         self.live_blocks -= 1;
         self.live_elems -= block.len as usize;
+        #[cfg(feature = "debug")]
+        self.sites.forget(i);
         if rent == 0 {
             self.pending.push(Pending {
                 block,

@@ -1,0 +1,144 @@
+//! The per-slot records behind debug mode: where and when each live value was inserted,
+//! and where each slot was last rented.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::Cell;
+use core::panic::Location;
+use std::time::Instant;
+
+use super::{LeakGroup, LeakReport, LeakedRent};
+
+#[derive(Clone, Copy, Debug)]
+struct Record {
+    site: &'static Location<'static>,
+    tag: Option<u64>,
+    born: Instant,
+}
+
+/// Insertion records by slot index, and the tag new records get.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SiteTable {
+    records: Vec<Option<Record>>,
+    tag: Option<u64>,
+}
+
+impl SiteTable {
+    pub(crate) const fn new() -> Self {
+        SiteTable {
+            records: Vec::new(),
+            tag: None,
+        }
+    }
+
+    pub(crate) fn set_tag(&mut self, tag: Option<u64>) {
+        self.tag = tag;
+    }
+
+    /// Remembers that slot `index` was just filled from `site`.
+    pub(crate) fn record(&mut self, index: u32, site: &'static Location<'static>) {
+        let i = index as usize;
+        if self.records.len() <= i {
+            self.records.resize(i + 1, None);
+        }
+        self.records[i] = Some(Record {
+            site,
+            tag: self.tag,
+            born: Instant::now(),
+        });
+    }
+
+    /// Slot `index` was emptied.
+    #[inline]
+    pub(crate) fn forget(&mut self, index: usize) {
+        if let Some(r) = self.records.get_mut(index) {
+            *r = None;
+        }
+    }
+
+    /// Every slot emptied at once.
+    pub(crate) fn forget_all(&mut self) {
+        self.records.clear();
+    }
+
+    /// Groups the slots in `live` by site and tag. A live slot without a record (a value
+    /// loaded from elsewhere) counts under "unknown site".
+    pub(crate) fn report(
+        &self,
+        store: String,
+        id: u32,
+        live: impl Iterator<Item = usize>,
+        rents: Vec<LeakedRent>,
+    ) -> LeakReport {
+        let now = Instant::now();
+        let mut groups: Vec<LeakGroup> = Vec::new();
+        let mut total = 0;
+        for i in live {
+            total += 1;
+            let rec = self.records.get(i).copied().flatten();
+            let (site, tag) = (rec.map(|r| r.site), rec.and_then(|r| r.tag));
+            let age = rec.map_or(Default::default(), |r| now.duration_since(r.born));
+            match groups.iter_mut().find(|g| g.site == site && g.tag == tag) {
+                Some(g) => {
+                    g.count += 1;
+                    g.oldest = g.oldest.max(age);
+                    g.newest = g.newest.min(age);
+                }
+                None => groups.push(LeakGroup {
+                    site,
+                    tag,
+                    count: 1,
+                    oldest: age,
+                    newest: age,
+                }),
+            }
+        }
+        groups.sort_by(|a, b| b.count.cmp(&a.count).then(b.oldest.cmp(&a.oldest)));
+        LeakReport {
+            store,
+            id,
+            live: total,
+            groups,
+            rents,
+        }
+    }
+}
+
+/// Where each slot was last rented. Written through shared references by the rent paths
+/// (which the stores already serialise: `Rentals` and `Shuffler` are not `Sync`).
+#[derive(Debug, Default)]
+pub(crate) struct RentSites {
+    sites: Vec<Cell<Option<&'static Location<'static>>>>,
+}
+
+impl RentSites {
+    pub(crate) const fn new() -> Self {
+        RentSites { sites: Vec::new() }
+    }
+
+    /// Makes room for slots `0..n`, so `rented` can write through `&self`.
+    pub(crate) fn cover(&mut self, n: usize) {
+        if self.sites.len() < n {
+            self.sites.resize_with(n, Cell::default);
+        }
+    }
+
+    /// Slot `index` was just rented from `site` (ignored for slots not covered).
+    #[inline]
+    pub(crate) fn rented(&self, index: usize, site: &'static Location<'static>) {
+        if let Some(c) = self.sites.get(index) {
+            c.set(Some(site));
+        }
+    }
+
+    pub(crate) fn site(&self, index: usize) -> Option<&'static Location<'static>> {
+        self.sites.get(index).and_then(Cell::get)
+    }
+}
+
+impl Clone for RentSites {
+    fn clone(&self) -> Self {
+        // A copy of a store has no rents of its own.
+        RentSites::new()
+    }
+}

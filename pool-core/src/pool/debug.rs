@@ -1,0 +1,93 @@
+//! Debug mode for [`Pool`] (feature `debug`): leak reports, the drop hook, tags. See
+//! [`crate::debug`].
+
+use alloc::format;
+use alloc::vec::Vec;
+
+use super::slot::EXCLUSIVE;
+use super::Pool;
+use crate::debug::{self, LeakReport, LeakedRent};
+
+impl<T> Pool<T> {
+    /// Tags the values inserted from now on (for example with a frame number); `None`
+    /// stops tagging. Reports group values by site and tag.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// pool.set_debug_tag(Some(42));
+    /// pool.insert(());
+    /// assert_eq!(pool.leak_report().groups[0].tag, Some(42));
+    /// ```
+    pub fn set_debug_tag(&mut self, tag: Option<u64>) {
+        self.sites.set_tag(tag);
+    }
+
+    /// The live values grouped by insertion site and tag (with counts and ages), and the
+    /// rent guards not given back. Taken while a [`Rentals`](super::Rentals) session is
+    /// alive it would list live guards too; through `&Pool` none can be.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// let kept = pool.insert("kept");
+    /// let gone = pool.insert("gone");
+    /// pool.remove(gone);
+    /// let report = pool.leak_report();
+    /// assert_eq!((report.live, report.groups.len()), (1, 1));
+    /// assert_eq!(report.groups[0].site.unwrap().line(), line!() - 5);
+    /// # let _ = kept;
+    /// ```
+    pub fn leak_report(&self) -> LeakReport {
+        let rents: Vec<LeakedRent> = self
+            .occupancy
+            .iter_set()
+            .filter_map(|i| {
+                let state = self.slots[i].state.get();
+                (state != 0).then(|| LeakedRent {
+                    index: i as u32,
+                    site: self.rent_sites.site(i),
+                    exclusive: state == EXCLUSIVE,
+                })
+            })
+            .collect();
+        self.sites.report(
+            format!("Pool<{}>", core::any::type_name::<T>()),
+            self.id,
+            self.occupancy.iter_set(),
+            rents,
+        )
+    }
+
+    /// Panics with the [leak report](Pool::leak_report) if the pool holds any value or
+    /// a leaked rent guard.
+    ///
+    /// # Panics
+    ///
+    /// As said, with the report as the message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// let h = pool.insert(1);
+    /// pool.remove(h);
+    /// pool.assert_no_leaks();
+    /// ```
+    #[track_caller]
+    pub fn assert_no_leaks(&self) {
+        debug::assert_clean(&self.leak_report());
+    }
+}
+
+/// Debug mode only: a pool dropped with values in it hands its leak report to the hook.
+impl<T> Drop for Pool<T> {
+    fn drop(&mut self) {
+        // `into_iter` takes the slots out and leaves the rest to drop: nothing to report.
+        if self.tracked && !self.is_empty() && !self.slots.is_empty() {
+            debug::dropped_with(self.leak_report());
+        }
+    }
+}
