@@ -112,3 +112,69 @@ where
     }
     Ok(out)
 }
+
+/// Most handle slots a store can have (indices are `u32`).
+pub(crate) const MAX_SLOTS: usize = u32::MAX as usize;
+
+/// A handle slot as written: `[version, value]`, where the value is present iff the
+/// version is odd (a vacant slot writes a unit, `null` in JSON). Reading checks that
+/// parity, so `Option` values are never confused with vacant slots.
+pub(crate) struct Versioned<V>(pub(crate) u32, pub(crate) Option<V>);
+
+/// A slot to write: the version and, for a live slot, a reference to its value.
+pub(crate) struct VersionedRef<'v, V: ?Sized>(pub(crate) u32, pub(crate) Option<&'v V>);
+
+impl<V: ?Sized + serde::Serialize> serde::Serialize for VersionedRef<'_, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut t = serializer.serialize_tuple(2)?;
+        t.serialize_element(&self.0)?;
+        match self.1 {
+            Some(v) => t.serialize_element(v)?,
+            None => t.serialize_element(&())?,
+        }
+        t.end()
+    }
+}
+
+impl<'de, V: de::Deserialize<'de>> de::Deserialize<'de> for Versioned<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SlotVisitor<V>(core::marker::PhantomData<fn() -> V>);
+        impl<'de, V: de::Deserialize<'de>> Visitor<'de> for SlotVisitor<V> {
+            type Value = Versioned<V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a [version, value] slot")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Versioned<V>, A::Error> {
+                let version: u32 = next_field(&mut seq, 0, 2)?;
+                if version & 1 == 1 {
+                    Ok(Versioned(version, Some(next_field(&mut seq, 1, 2)?)))
+                } else {
+                    let () = next_field(&mut seq, 1, 2)?;
+                    Ok(Versioned(version, None))
+                }
+            }
+        }
+        deserializer.deserialize_tuple(2, SlotVisitor(core::marker::PhantomData))
+    }
+}
+
+/// The slot list of a store: a sequence of [`Versioned`] slots, read without trusting its
+/// claimed length.
+pub(crate) struct SlotList<V>(pub(crate) Vec<Versioned<V>>);
+
+impl<'de, V: de::Deserialize<'de>> de::Deserialize<'de> for SlotList<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ListVisitor<V>(core::marker::PhantomData<fn() -> V>);
+        impl<'de, V: de::Deserialize<'de>> Visitor<'de> for ListVisitor<V> {
+            type Value = SlotList<V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence of [version, value] slots")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<SlotList<V>, A::Error> {
+                read_seq(seq, MAX_SLOTS, "slots for a u32 index").map(SlotList)
+            }
+        }
+        deserializer.deserialize_seq(ListVisitor(core::marker::PhantomData))
+    }
+}

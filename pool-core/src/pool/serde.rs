@@ -24,13 +24,15 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::ser::{Serialize, SerializeSeq, SerializeStruct, SerializeTuple, Serializer};
+use serde::ser::{Serialize, SerializeSeq, SerializeStruct, Serializer};
 
 use super::occupancy::Occupancy;
 use super::slot::{Slot, NONE};
-use super::{Counters, Link, Pool, MAX_SLOTS};
+use super::{Counters, Link, Pool};
 use crate::handle::store_key;
-use crate::serde_util::{next_field, read_seq, required, set_once, FieldIndex};
+use crate::serde_util::{
+    next_field, required, set_once, FieldIndex, SlotList, Versioned, VersionedRef,
+};
 
 const FIELDS: &[&str] = &["id", "limit", "regrow", "slots"];
 
@@ -51,26 +53,14 @@ impl<T: Serialize> Serialize for SlotsSer<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
         for slot in self.0 {
-            seq.serialize_element(&SlotSer(slot))?;
+            let value = slot.is_occupied().then(|| {
+                // SAFETY: occupied (invariant 1); the pool is borrowed shared, so no `&mut
+                // T` to the value exists (invariant 3), even if `T::serialize` re-enters it.
+                unsafe { &*slot.value_ptr() }
+            });
+            seq.serialize_element(&VersionedRef(slot.version, value))?;
         }
         seq.end()
-    }
-}
-
-struct SlotSer<'a, T>(&'a Slot<T>);
-
-impl<T: Serialize> Serialize for SlotSer<'_, T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut t = serializer.serialize_tuple(2)?;
-        t.serialize_element(&self.0.version)?;
-        if self.0.is_occupied() {
-            // SAFETY: occupied (invariant 1); the pool is borrowed shared, so no `&mut T`
-            // to the value exists (invariant 3), even if `T::serialize` re-enters it.
-            t.serialize_element(unsafe { &*self.0.value_ptr() })?;
-        } else {
-            t.serialize_element(&())?;
-        }
-        t.end()
     }
 }
 
@@ -103,7 +93,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for PoolVisitor<T> {
             id: next_field(&mut seq, 0, n)?,
             limit: next_field(&mut seq, 1, n)?,
             regrow: next_field(&mut seq, 2, n)?,
-            slots: next_field::<_, SlotsDe<T>>(&mut seq, 3, n)?.0,
+            slots: slots_of(next_field(&mut seq, 3, n)?),
         })
     }
 
@@ -114,7 +104,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for PoolVisitor<T> {
                 0 => set_once(&mut id, map.next_value()?, "id")?,
                 1 => set_once(&mut limit, map.next_value()?, "limit")?,
                 2 => set_once(&mut regrow, map.next_value()?, "regrow")?,
-                _ => set_once(&mut slots, map.next_value::<SlotsDe<T>>()?.0, "slots")?,
+                _ => set_once(&mut slots, slots_of(map.next_value()?), "slots")?,
             }
         }
         build(Parts {
@@ -197,55 +187,13 @@ fn build<T, E: de::Error>(parts: Parts<T>) -> Result<Pool<T>, E> {
     Ok(pool)
 }
 
-/// The slot list, read one checked slot at a time.
-struct SlotsDe<T>(Vec<Slot<T>>);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for SlotsDe<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct SlotsVisitor<T>(PhantomData<fn() -> T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for SlotsVisitor<T> {
-            type Value = SlotsDe<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a sequence of [version, value] slots")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<SlotsDe<T>, A::Error> {
-                let slots: Vec<SlotDe<T>> = read_seq(seq, MAX_SLOTS, "slots for a u32 index")?;
-                Ok(SlotsDe(slots.into_iter().map(|s| s.0).collect()))
-            }
-        }
-        deserializer.deserialize_seq(SlotsVisitor(PhantomData))
-    }
-}
-
-/// One slot: `[version, value]`, the value present iff the version is odd.
-struct SlotDe<T>(Slot<T>);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for SlotDe<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct SlotVisitor<T>(PhantomData<fn() -> T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for SlotVisitor<T> {
-            type Value = SlotDe<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a [version, value] slot")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<SlotDe<T>, A::Error> {
-                let version: u32 = seq
-                    .next_element()?
-                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
-                let slot = if version & 1 == 1 {
-                    let value: T = seq
-                        .next_element()?
-                        .ok_or_else(|| de::Error::invalid_length(1, &self))?;
-                    Slot::occupied(value, version)
-                } else {
-                    let () = seq
-                        .next_element()?
-                        .ok_or_else(|| de::Error::invalid_length(1, &self))?;
-                    Slot::vacant(version, NONE)
-                };
-                Ok(SlotDe(slot))
-            }
-        }
-        deserializer.deserialize_tuple(2, SlotVisitor(PhantomData))
-    }
+/// The checked slots as pool slots (each parity was checked as it was read).
+fn slots_of<T>(list: SlotList<T>) -> Vec<Slot<T>> {
+    list.0
+        .into_iter()
+        .map(|Versioned(version, value)| match value {
+            Some(v) => Slot::occupied(v, version),
+            None => Slot::vacant(version, NONE),
+        })
+        .collect()
 }

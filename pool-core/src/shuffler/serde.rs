@@ -17,11 +17,13 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::ser::{self, Serialize, SerializeSeq, SerializeStruct, SerializeTuple, Serializer};
+use serde::ser::{self, Serialize, SerializeSeq, SerializeStruct, Serializer};
 
-use super::{Shuffler, NONE};
+use super::Shuffler;
 use crate::handle::Handle;
-use crate::serde_util::{next_field, read_seq, required, set_once, FieldIndex};
+use crate::serde_util::{
+    next_field, read_seq, required, set_once, FieldIndex, SlotList, Versioned, VersionedRef,
+};
 
 const FIELDS: &[&str] = &["id", "slots"];
 
@@ -37,11 +39,11 @@ impl<T: Serialize> Serialize for Shuffler<T> {
     }
 }
 
-type SlotList<T> = Vec<(u32, Option<Handle<super::Blocks<T>>>)>;
+type Handles<T> = Vec<(u32, Option<Handle<super::Blocks<T>>>)>;
 
 struct SlotsSer<'a, T> {
     s: &'a Shuffler<T>,
-    slots: SlotList<T>,
+    slots: Handles<T>,
 }
 
 impl<T: Serialize> Serialize for SlotsSer<'_, T> {
@@ -66,21 +68,17 @@ struct SlotSer<'a, T> {
 
 impl<T: Serialize> Serialize for SlotSer<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut t = serializer.serialize_tuple(2)?;
-        t.serialize_element(&self.version)?;
-        match self.handle {
-            Some(h) => {
-                let block = self.s.rent(h).map_err(|e| {
-                    <S::Error as ser::Error>::custom(format_args!(
-                        "cannot save block {} of the shuffler: {e}",
-                        h.index()
-                    ))
-                })?;
-                t.serialize_element(&*block)?;
-            }
-            None => t.serialize_element(&())?,
-        }
-        t.end()
+        let Some(h) = self.handle else {
+            return VersionedRef::<[T]>(self.version, None).serialize(serializer);
+        };
+        // The guard pins the block while its elements are written.
+        let block = self.s.rent(h).map_err(|e| {
+            <S::Error as ser::Error>::custom(format_args!(
+                "cannot save block {} of the shuffler: {e}",
+                h.index()
+            ))
+        })?;
+        VersionedRef(self.version, Some(&*block)).serialize(serializer)
     }
 }
 
@@ -101,8 +99,8 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ShufflerVisitor<T> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shuffler<T>, A::Error> {
         let id = next_field(&mut seq, 0, 2)?;
-        let slots: SlotsDe<T> = next_field(&mut seq, 1, 2)?;
-        build(id, slots.0)
+        let slots: SlotList<Elems<T>> = next_field(&mut seq, 1, 2)?;
+        build(id, slots)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shuffler<T>, A::Error> {
@@ -110,7 +108,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ShufflerVisitor<T> {
         while let Some(field) = map.next_key_seed(FieldIndex(FIELDS))? {
             match field {
                 0 => set_once(&mut id, map.next_value()?, "id")?,
-                _ => set_once(&mut slots, map.next_value::<SlotsDe<T>>()?.0, "slots")?,
+                _ => set_once(&mut slots, map.next_value::<SlotList<Elems<T>>>()?, "slots")?,
             }
         }
         build(required(id, "id")?, required(slots, "slots")?)
@@ -118,54 +116,13 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ShufflerVisitor<T> {
 }
 
 /// Packs the blocks into a new shuffler with the given slots.
-fn build<T, E: de::Error>(id: u32, slots: Vec<(u32, Option<Vec<T>>)>) -> Result<Shuffler<T>, E> {
+fn build<T, E: de::Error>(id: u32, slots: SlotList<Elems<T>>) -> Result<Shuffler<T>, E> {
+    let slots = slots
+        .0
+        .into_iter()
+        .map(|Versioned(version, block)| (version, block.map(|b| b.0)))
+        .collect();
     Shuffler::from_slots(id, slots).map_err(E::custom)
-}
-
-/// The slot list, each slot checked as it is read.
-struct SlotsDe<T>(Vec<(u32, Option<Vec<T>>)>);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for SlotsDe<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct SlotsVisitor<T>(PhantomData<fn() -> T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for SlotsVisitor<T> {
-            type Value = SlotsDe<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a sequence of [version, block] slots")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<SlotsDe<T>, A::Error> {
-                let slots: Vec<SlotDe<T>> = read_seq(seq, NONE as usize, "handle slots")?;
-                Ok(SlotsDe(slots.into_iter().map(|s| (s.0, s.1)).collect()))
-            }
-        }
-        deserializer.deserialize_seq(SlotsVisitor(PhantomData))
-    }
-}
-
-/// One slot: `[version, block]`, the block present iff the version is odd.
-struct SlotDe<T>(u32, Option<Vec<T>>);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for SlotDe<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct SlotVisitor<T>(PhantomData<fn() -> T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for SlotVisitor<T> {
-            type Value = SlotDe<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a [version, block] slot")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<SlotDe<T>, A::Error> {
-                let version: u32 = next_field(&mut seq, 0, 2)?;
-                if version & 1 == 1 {
-                    let block: Elems<T> = next_field(&mut seq, 1, 2)?;
-                    Ok(SlotDe(version, Some(block.0)))
-                } else {
-                    let () = next_field(&mut seq, 1, 2)?;
-                    Ok(SlotDe(version, None))
-                }
-            }
-        }
-        deserializer.deserialize_tuple(2, SlotVisitor(PhantomData))
-    }
 }
 
 /// A block's elements, read without trusting the claimed length.

@@ -1,0 +1,116 @@
+//! Removing many values of a [`Pool`] at once: `retain`, `clear` and `drain` (from both
+//! ends). Each value is removed with full bookkeeping before it is dropped or handed out,
+//! so a panicking `Drop` or closure leaves the pool consistent (module invariants of
+//! `pool`).
+
+use super::slot::NONE;
+use super::{Drain, Pool};
+use crate::Handle;
+
+impl<T> Pool<T> {
+    /// Keeps only the values for which `keep` returns `true`, visiting them in slot order.
+    ///
+    /// If `keep` or a value's `Drop` panics, the values already visited are settled and
+    /// the rest stay in the pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// for i in 0..10 { pool.insert(i); }
+    /// pool.retain(|_, v| *v % 2 == 0);
+    /// assert_eq!(pool.len(), 5);
+    /// ```
+    pub fn retain<F: FnMut(Handle<T>, &mut T) -> bool>(&mut self, mut keep: F) {
+        let mut next = self.occupancy.next_from(0);
+        while let Some(i) = next {
+            let slot = &mut self.slots[i];
+            let handle = Handle::encode(i as u32, slot.version, self.key);
+            let value = slot.get_mut().expect("occupancy bit set on a vacant slot");
+            if !keep(handle, value) {
+                // SAFETY: bit `i` was set, so slot `i` is occupied (invariant 1); `keep`
+                // could not change that through the `&mut T` it was given.
+                drop(unsafe { self.take_at(i) });
+            }
+            next = self.occupancy.next_from(i + 1);
+        }
+    }
+
+    /// Removes every value. Every old handle becomes invalid; capacity and spares are
+    /// kept.
+    ///
+    /// If a value's `Drop` panics, the values not yet dropped stay in the pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// let h = pool.insert(1);
+    /// pool.clear();
+    /// assert!(pool.is_empty() && !pool.contains(h));
+    /// ```
+    pub fn clear(&mut self) {
+        drop(self.drain());
+        self.rebuild_free_list();
+    }
+
+    /// Threads the free list through the vacant slots in ascending order, so an emptied
+    /// pool hands out indices as a fresh one does. Only called when no slot is occupied.
+    fn rebuild_free_list(&mut self) {
+        debug_assert!(self.is_empty());
+        let mut head = NONE;
+        for (i, slot) in self.slots.iter_mut().enumerate().rev() {
+            // Retired slots (version 0) stay off the list (invariant 2).
+            if slot.version != 0 {
+                *slot.state.get_mut() = head;
+                head = i as u32;
+            }
+        }
+        self.free_head = head;
+    }
+
+    /// Removes every value, yielding each with its (now invalid) handle in slot order.
+    ///
+    /// Values the iterator has not yielded when it is dropped are dropped then. If the
+    /// iterator is leaked, they stay in the pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// pool.insert('a');
+    /// pool.insert('b');
+    /// let drained: String = pool.drain().map(|(_, c)| c).collect();
+    /// assert_eq!(drained, "ab");
+    /// assert!(pool.is_empty());
+    /// ```
+    pub fn drain(&mut self) -> Drain<'_, T> {
+        Drain::new(self)
+    }
+
+    /// Removes the value in the first occupied slot at or after `from`.
+    pub(super) fn drain_from(&mut self, from: usize) -> Option<(usize, Handle<T>, T)> {
+        let i = self.occupancy.next_from(from)?;
+        // SAFETY: `next_from` returns set bits only.
+        Some(unsafe { self.drain_at(i) })
+    }
+
+    /// Removes the value in the last occupied slot before `end`.
+    pub(super) fn drain_before(&mut self, end: usize) -> Option<(usize, Handle<T>, T)> {
+        let i = self.occupancy.prev_before(end)?;
+        // SAFETY: `prev_before` returns set bits only.
+        Some(unsafe { self.drain_at(i) })
+    }
+
+    /// Removes the value in slot `i`.
+    ///
+    /// # Safety
+    ///
+    /// - Bit `i` of the occupancy bitmap is set.
+    unsafe fn drain_at(&mut self, i: usize) -> (usize, Handle<T>, T) {
+        let handle = Handle::encode(i as u32, self.slots[i].version, self.key);
+        // SAFETY: bit `i` is set (caller), so slot `i` is occupied (invariant 1).
+        let value = unsafe { self.take_at(i) };
+        (i, handle, value)
+    }
+}
