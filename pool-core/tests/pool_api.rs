@@ -256,3 +256,17 @@ fn a_failed_clone_from_leaves_old_handles_stale() {
     drop((dst, src));
     assert_eq!(counter.dropped(), counter.made());
 }
+
+#[test]
+fn clone_from_a_never_used_pool_keeps_handles_apart() {
+    let mut dst: Pool<u32> = Pool::with_capacity(8);
+    let old = dst.insert(1);
+    dst.clone_from(&Pool::new());
+    assert!(dst.is_empty());
+    let a = dst.insert(2);
+    for _ in 0..20 {
+        dst.insert(3); // grows past the kept capacity
+    }
+    assert_eq!(dst[a], 2, "growing must not change the pool's key");
+    assert!(dst.get(old).is_none());
+}

@@ -17,6 +17,9 @@
 // 4. Handles from callers are untrusted: a handle is used only after
 //    `slots[index].version == handle.version(key)`. Handle versions are always odd, so a
 //    match means the slot is occupied.
+// 5. `id_pending` (a pool from `const fn new` that has no id yet) implies
+//    `slots.capacity() == 0`: the id is taken on the growth paths, before any slot (and so
+//    any handle) can exist.
 //
 // User code (`Drop`, `Clone`, closures, `Reset::reset`, factories) runs only where these
 // hold: bookkeeping is updated before a value is dropped, and closures run before a slot

@@ -162,6 +162,10 @@ fn build<T, E: de::Error>(parts: Parts<T>) -> Result<Pool<T>, E> {
         }
     }
     let mut pool = Pool::<T>::new();
+    if id.is_none() {
+        // No slots (checked above); an id-less pool must hold no slot memory (invariant 5).
+        slots = Vec::new();
+    }
     pool.slots = slots;
     pool.occupancy = occupancy;
     pool.free_head = free_head;

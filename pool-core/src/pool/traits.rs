@@ -112,9 +112,16 @@ impl<T: Clone> Clone for Pool<T> {
         dst.retired = source.retired;
         dst.limit = source.limit;
         dst.bounded = source.bounded;
-        dst.id = source.id;
-        dst.key = source.key;
-        dst.id_pending = source.id_pending;
+        if source.id_pending {
+            // The source never allocated; this pool may have (its slot memory is kept),
+            // so it takes an id of its own now (a pending id needs zero capacity).
+            dst.id = crate::handle::next_store_id();
+            dst.key = crate::handle::store_key(dst.id);
+        } else {
+            dst.id = source.id;
+            dst.key = source.key;
+        }
+        dst.id_pending = false;
         dst.regrow_below = source.regrow_below;
         dst.regrow_floor = source.regrow_floor;
         dst.max_spares = source.max_spares;
