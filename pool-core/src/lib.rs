@@ -70,6 +70,15 @@
 //!   and `HashSet`, and the type [`registry`]. Without it the crate is `#![no_std]` and
 //!   needs only `alloc`.
 //! - `derive`: re-exports `#[derive(Pooled)]` from `pool-derive`.
+//! - `serde`: `Serialize`/`Deserialize` for [`Handle`] (its bits), [`Pool`] and
+//!   [`Shuffler`] (handles stay valid across a round trip) and [`BinnedAllocator`] (as its
+//!   snapshot). Loading checks everything: hostile input gives an error, never a panic, a
+//!   huge allocation or aliasing handles. The formats are described in each store's
+//!   `serde` module docs.
+//! - `debug` (needs `std`): leak reports. Live values remember their insertion site, time
+//!   and tag; `leak_report()`, `assert_no_leaks()`, a hook when a store drops with values
+//!   in it, leaked rent guards with their rent site, and bytes per site in arenas. See the
+//!   `debug` module. Off, nothing of it is compiled in.
 //!
 //! # Safety and correctness
 //!
