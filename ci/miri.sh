@@ -12,8 +12,16 @@ fi
 cargo +nightly miri setup >/dev/null 2>&1 || cargo +nightly miri setup
 
 export MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-symbolic-alignment-check"
-cargo +nightly miri test -p pool-core --features serde "$@"
+cargo +nightly miri test -p pool-core "$@"
 echo "miri: pool-core passed (strict provenance, symbolic alignment)"
+
+# The serde impls, through serde_json and postcard. Without the symbolic alignment check:
+# memchr (used by serde_json to locate errors) aligns its SSE loads by address, which that
+# check cannot follow and reports as a false positive.
+if [ "$#" -eq 0 ]; then
+    MIRIFLAGS="-Zmiri-strict-provenance" cargo +nightly miri test -p pool-core --features serde --test serde
+    echo "miri: serde impls passed (strict provenance)"
+fi
 
 # Snapshots must be the same bytes on every target: check it on a 32-bit and on a
 # big-endian target too (Miri interprets them on this machine).
