@@ -102,9 +102,10 @@ impl<'arena, T: ?Sized> ArenaBox<'arena, T> {
     /// ```
     /// use pool_core::arena::ArenaBox;
     /// let arena = pool_core::Arena::new();
-    /// let s: &mut String = ArenaBox::leak(arena.alloc_box(String::from("forever")));
-    /// s.push('!');
-    /// assert_eq!(s, "forever!");
+    /// let n: &mut [u32; 2] = ArenaBox::leak(arena.alloc_box([1, 2]));
+    /// n[1] = 7;
+    /// assert_eq!(*n, [1, 7]);
+    /// // A value with its own heap memory would leak that memory: `leak` never drops.
     /// ```
     pub fn leak(this: Self) -> &'arena mut T {
         let ptr = Self::into_raw(this);
