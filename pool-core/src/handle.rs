@@ -37,12 +37,12 @@
 //! creates the same ids and gets the same handles, run after run. Give an explicit id
 //! (for example `Pool::builder().id(7)`) when handles must match across processes.
 
+use crate::sync::process::{AtomicU32, Ordering as AtomicOrdering};
 use core::cmp::Ordering;
 use core::fmt;
 use core::hash::{Hash, Hasher};
 use core::marker::PhantomData;
 use core::num::NonZeroU32;
-use core::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
 
 /// A typed, generational name for a value in a store.
 ///

@@ -109,6 +109,9 @@ pub mod registry;
 mod serde_util;
 pub mod shuffler;
 pub mod size_class;
+mod sync;
+#[cfg(feature = "std")]
+pub mod sync_pool;
 
 #[doc(inline)]
 pub use crate::arena::{Arena, ArenaBox};
@@ -128,6 +131,9 @@ pub use crate::pool::{Pool, PoolBuilder, PoolStats, Rent, RentMut, Rentals, Vaca
 pub use crate::pooled::{Pooled, Reset};
 #[doc(inline)]
 pub use crate::shuffler::{ShuffleHandle, Shuffler};
+#[cfg(feature = "std")]
+#[doc(inline)]
+pub use crate::sync_pool::{SyncPool, SyncPoolBuilder};
 
 /// Derives [`Pooled`] and [`Reset`] for a struct or enum, and per-type handle and guard
 /// names; see the crate docs' "Deriving Pooled" section.

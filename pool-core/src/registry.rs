@@ -33,8 +33,9 @@
 //! assert_eq!((info.size, info.live_pools, info.live_values), (1, 1, 1));
 //! ```
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use crate::sync::process::{AtomicU64, Ordering};
+use crate::sync::process::{Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::vec::Vec;
 
 use crate::size_class::SizeClass;

@@ -19,12 +19,12 @@
 
 mod sites;
 
+use crate::sync::process::RwLock;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::panic::Location;
-use std::sync::RwLock;
 use std::time::Duration;
 
 pub(crate) use self::sites::{RentSites, SiteTable};

@@ -1,0 +1,173 @@
+//! Epochs: pinned reads without per-slot atomics, and deferred drops.
+//!
+//! # What the epochs protect
+//!
+//! [`SyncPool::pin`] returns an [`EpochGuard`]; while it lives,
+//! [`SyncPool::get_pinned`] returns plain `&T` after one load of the slot's state word (no
+//! read-modify-write, no guard count). Such a reference must stay valid while the pin
+//! lives even if another thread removes the value meanwhile, so a value removed while *any*
+//! pin of the pool is active is not dropped at once: it is stamped with the global epoch
+//! `e` and put on its shard's deferred list, and dropped (or, for a release, reset and
+//! made a spare) only once the global epoch has reached `e + 2`.
+//!
+//! # Why `e + 2` is enough
+//!
+//! A pin registers in the counter of the epoch it read (and retries if the epoch moved
+//! meanwhile), so live pins are always in the current epoch `g` or in `g - 1`. The epoch
+//! advances from `g` to `g + 1` only when no pin is left in `g - 1`. A pin that may have
+//! read the value was registered when it was removed, so its epoch is at most `e`; once
+//! the global epoch is `e + 2`, two advances have happened since and no pin of epoch `e`
+//! or earlier is left.
+//!
+//! # Why a remover sees every pin that may read
+//!
+//! A remover changes the slot's state word and then reads the pin counters; a pinner
+//! bumps its counter and then reads the state word; all four are sequentially consistent.
+//! Either the remover sees the pin (and defers), or the pinner's read comes after the
+//! removal in that order and sees the stale version (and returns `None`). The same
+//! argument makes [`rent_mut`](SyncPool::rent_mut), [`take`](SyncPool::take) and
+//! [`release`](SyncPool::release) refuse (`Busy`) while a pin is active: none of them may
+//! hand out `&mut T` or move a value a pinned reader may be looking at.
+//!
+//! We build the epochs here rather than on `crossbeam-epoch`: its deferred functions must
+//! be `'static` (ours free slots of a pool that may be dropped first), it does not expose
+//! the epoch or what waits (our stats show both), and it brings its own loom
+//! configuration. What it does well (a global epoch, pin counters, advance only past
+//! empty epochs) is the scheme used here, on three counters per pool.
+
+use super::SyncPool;
+use crate::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
+
+/// The pool's epoch clock and pin counters (one per epoch modulo 3).
+#[derive(Debug)]
+pub(super) struct Epochs {
+    global: AtomicU64,
+    pins: [Padded; 3],
+}
+
+#[derive(Debug)]
+#[repr(align(128))]
+struct Padded(AtomicUsize);
+
+impl Epochs {
+    pub(super) fn new() -> Self {
+        Epochs {
+            global: AtomicU64::new(2),
+            pins: [
+                Padded(AtomicUsize::new(0)),
+                Padded(AtomicUsize::new(0)),
+                Padded(AtomicUsize::new(0)),
+            ],
+        }
+    }
+
+    #[inline]
+    pub(super) fn now(&self) -> u64 {
+        self.global.load(SeqCst)
+    }
+
+    /// Registers a pin; returns its epoch.
+    #[inline]
+    pub(super) fn pin(&self) -> u64 {
+        loop {
+            let e = self.global.load(SeqCst);
+            let counter = &self.pins[(e % 3) as usize].0;
+            counter.fetch_add(1, SeqCst);
+            if self.global.load(SeqCst) == e {
+                return e;
+            }
+            // The epoch moved between the read and the registration: the pin may sit in
+            // an epoch the clock has already passed. Undo and read again.
+            counter.fetch_sub(1, SeqCst);
+        }
+    }
+
+    #[inline]
+    pub(super) fn unpin(&self, epoch: u64) {
+        self.pins[(epoch % 3) as usize].0.fetch_sub(1, SeqCst);
+    }
+
+    /// Whether any pin is active. Called after a state change, sequentially consistent.
+    #[inline]
+    pub(super) fn any_pinned(&self) -> bool {
+        self.pins.iter().any(|p| p.0.load(SeqCst) != 0)
+    }
+
+    /// Pins alive now (a snapshot).
+    pub(super) fn pinned(&self) -> usize {
+        self.pins.iter().map(|p| p.0.load(SeqCst)).sum()
+    }
+
+    /// Advances the clock by one if no pin is left in the previous epoch.
+    pub(super) fn try_advance(&self) -> bool {
+        let e = self.global.load(SeqCst);
+        if self.pins[((e + 2) % 3) as usize].0.load(SeqCst) != 0 {
+            return false;
+        }
+        self.global
+            .compare_exchange(e, e + 1, SeqCst, SeqCst)
+            .is_ok()
+    }
+
+    /// Whether a value stamped with (the low 32 bits of) epoch `stamp` may be dropped.
+    #[inline]
+    pub(super) fn is_ripe(&self, stamp: u32) -> bool {
+        // Wrapping: a stamp 2^32 epochs old looks young and only waits longer.
+        (self.now() as u32).wrapping_sub(stamp) >= 2
+    }
+}
+
+/// A pin on a [`SyncPool`]'s epoch: while it lives, references from
+/// [`get_pinned`](SyncPool::get_pinned) stay valid, and nothing it may see is dropped.
+///
+/// Keep pins short: while any pin is active, removed values wait on the deferred list, and
+/// [`rent_mut`](SyncPool::rent_mut), [`take`](SyncPool::take) and
+/// [`release`](SyncPool::release) return `Busy`.
+///
+/// # Examples
+///
+/// ```
+/// let pool = pool_core::SyncPool::new();
+/// let h = pool.insert(7u32);
+/// let guard = pool.pin();
+/// let v: &u32 = pool.get_pinned(&guard, h).unwrap();
+/// assert!(pool.remove(h)); // stale at once...
+/// assert_eq!(*v, 7); // ...but what the pin saw stays valid
+/// drop(guard);
+/// pool.collect();
+/// ```
+#[must_use = "a pin protects reads only while it lives"]
+pub struct EpochGuard<'p, T> {
+    pub(super) pool: &'p SyncPool<T>,
+    pub(super) epoch: u64,
+}
+
+impl<T> EpochGuard<'_, T> {
+    /// The epoch this pin registered in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::<u8>::new();
+    /// let g = pool.pin();
+    /// assert!(g.epoch() <= pool.stats().epoch);
+    /// ```
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+}
+
+impl<T> core::fmt::Debug for EpochGuard<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EpochGuard")
+            .field("epoch", &self.epoch)
+            .finish()
+    }
+}
+
+impl<T> Drop for EpochGuard<'_, T> {
+    fn drop(&mut self) {
+        self.pool.epochs.unpin(self.epoch);
+        self.pool.epochs.try_advance();
+    }
+}

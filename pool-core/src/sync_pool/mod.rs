@@ -1,0 +1,1100 @@
+//! [`SyncPool<T>`]: a sharded, thread-safe typed pool with generational handles, RAII
+//! guards, recycling across threads and epoch-protected reads.
+//!
+//! # Sharding
+//!
+//! Each thread that touches a pool gets a shard of it on first use: the next one from an
+//! atomic counter (round-robin), remembered in the pool under the thread's small reused
+//! id (`sync::thread_id`). A thread inserts into and recycles through its own shard with
+//! no lock and no atomic read-modify-write (the owner's free list is plain memory).
+//! Values removed or released by *other* threads go onto the owning shard's lock-free
+//! remote lists, which the owner takes whole when its own list runs dry (the mimalloc
+//! scheme).
+//!
+//! The number of owned shards is bounded ([`SyncPoolBuilder::shards`], at most 255). A
+//! thread past the limit, or a thread whose thread-locals are being destroyed, uses one
+//! extra *shared* shard behind a mutex (whose cost the stats show) and keeps working. A
+//! thread that exits gives its id back; the next thread to take that id takes over its
+//! shards, so a program with short-lived threads does not run out of shards.
+//!
+//! # Handles
+//!
+//! A [`Handle<T>`] is 8 bytes (`Option` too). Its `u32` index holds the shard in the top 8
+//! bits and the slot's address inside the shard in the low 24 (so a shard holds up to
+//! 2²⁴ values); its generation is the slot's version under the pool's key, exactly as in
+//! [`Pool`](crate::Pool). Stale, forged and foreign handles get `None` or
+//! [`RentError::Stale`]; a slot whose version would wrap is retired.
+//!
+//! # Guards and removal
+//!
+//! [`get`](SyncPool::get) and [`rent`](SyncPool::rent) return a shared [`Ref`];
+//! [`rent_mut`](SyncPool::rent_mut) an exclusive [`RentMut`]; both count themselves in
+//! the slot's state word (see the `slot` module). [`remove`](SyncPool::remove) makes the
+//! handle stale at once with one compare-exchange on that word (consensus among
+//! concurrent removers needs one; it is the slot's own cache line, no shared counter); if
+//! guards are alive, the last one to go drops the value. [`take`](SyncPool::take) gives the
+//! value back only if no guard and no pin can see it.
+//!
+//! # Invariants
+//!
+//! 1. A slot's value is initialised exactly when its version is odd or its lock bits are
+//!    non-zero (`slot` module).
+//! 2. A slot is on at most one list (a free, spare or deferred list), and only when its
+//!    version is even and no guard holds it; a slot on no list with an even version and
+//!    no lock is either being worked on by the one thread that took it, or retired.
+//! 3. A shard's `local` side is touched only by its owner (see `shard`), never across
+//!    user code, so a re-entrant call from `Drop`, `Reset` or a closure finds it
+//!    consistent; the shared shard's side is touched only under the shared lock, which is
+//!    never held across user code either.
+//! 4. A value a pin may see is dropped, reset or moved only after every such pin has
+//!    ended (`epoch` module).
+//! 5. User code (`Drop`, `Reset`, factories, closures) runs after the bookkeeping it
+//!    depends on: a panic leaves every slot consistent and every value dropped once.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//! use pool_core::SyncPool;
+//!
+//! let pool = Arc::new(SyncPool::new());
+//! let h = pool.insert(String::from("job"));
+//! let worker = {
+//!     let pool = Arc::clone(&pool);
+//!     std::thread::spawn(move || {
+//!         pool.rent_mut(h).unwrap().push_str(" done");
+//!         pool.take(h).unwrap() // removed on another thread than the one that inserted
+//!     })
+//! };
+//! assert_eq!(worker.join().unwrap(), "job done");
+//! assert!(pool.get(h).is_none());
+//! ```
+
+mod builder;
+mod epoch;
+mod exclusive;
+mod guard;
+mod recycle;
+mod shard;
+mod slot;
+mod stats;
+
+use alloc::boxed::Box;
+use core::fmt;
+use core::marker::PhantomData;
+
+pub use self::builder::SyncPoolBuilder;
+pub use self::epoch::EpochGuard;
+pub use self::exclusive::{Drain, Iter, IterMut};
+pub use self::guard::{Recycled, Ref, RentMut};
+pub use self::stats::{ShardStats, SyncPoolStats};
+pub use crate::sync::lock::LockStats;
+
+use self::epoch::Epochs;
+use self::shard::{bump, bump_shared, Shard};
+use self::slot::{lock, pack, version, Slot, ADDR_BITS, EXCL, HELD, NIL, REFS, SHARD_SLOTS};
+use crate::error::{InsertError, PoolError, RentError};
+use crate::registry::Link;
+use crate::sync::atomic::{fence, AtomicU16, AtomicU32, AtomicUsize, Ordering};
+use crate::sync::lock::StatMutex;
+use crate::sync::thread_id;
+use crate::Handle;
+
+/// Lock bit of a deferred or spare value that a `release` left to be reset later.
+const RECYCLE: u32 = 1;
+
+/// Thread ids a pool remembers a shard for; threads with larger ids use the shared shard.
+const THREAD_SLOTS: usize = if cfg!(loom) { 8 } else { 512 };
+
+/// The most owned shards a pool may have (the shard number has 8 bits, one value is the
+/// shared shard's).
+pub const MAX_SHARDS: usize = 255;
+
+/// Which shard the calling thread may use as its owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ctx {
+    Owned(u32),
+    Shared,
+}
+
+/// A sharded, thread-safe pool of `T` behind generational [`Handle`]s: insert, read,
+/// rent, remove and recycle from any thread through `&self`.
+///
+/// See the [module docs](self) for how it is built. `SyncPool<T>` is `Send` when
+/// `T: Send`, and `Sync` when `T: Send + Sync`: through `&self`, one thread may drop or
+/// take a value another thread inserted (so `T` must be `Send`), and several threads may
+/// read one value at once through [`Ref`]s or pins (so `T` must be `Sync`).
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::{RentError, SyncPool};
+///
+/// let pool = SyncPool::new();
+/// let h = pool.insert(vec![1, 2, 3]);
+/// std::thread::scope(|s| {
+///     s.spawn(|| pool.rent_mut(h).unwrap().push(4));
+/// });
+/// let r = pool.get(h).unwrap();
+/// assert_eq!(*r, [1, 2, 3, 4]);
+/// assert_eq!(pool.rent_mut(h).unwrap_err(), RentError::Busy); // a shared guard is alive
+/// drop(r);
+/// assert!(pool.remove(h));
+/// assert!(!pool.contains(h));
+/// ```
+pub struct SyncPool<T> {
+    /// The owned shards, then the shared one.
+    shards: Box<[Shard<T>]>,
+    /// Owned shards (the shared shard's number).
+    owned: u32,
+    /// Thread id -> shard number + 1 (0: not assigned yet).
+    assign: Box<[AtomicU16]>,
+    next_shard: AtomicU32,
+    shared_lock: StatMutex<()>,
+    epochs: Epochs,
+    id: u32,
+    key: u32,
+    bound: Option<usize>,
+    /// Live values, kept only when bounded.
+    live: AtomicUsize,
+    factory: Option<fn() -> T>,
+    /// Slots each shard allocates when first used.
+    shard_capacity: usize,
+    link: Link,
+    _owns: PhantomData<T>,
+}
+
+// SAFETY: the pool owns its values; sending it moves them to the other thread, which
+// needs `T: Send`. Its atomics and pages are plain memory.
+unsafe impl<T: Send> Send for SyncPool<T> {}
+// SAFETY: through `&self` a thread can drop, take or reset a value another thread
+// inserted (`T: Send`) and read a value other threads read at the same time (`T: Sync`);
+// every shared-state access goes through atomics, the shared lock, or a shard its
+// thread owns (module invariant 3).
+unsafe impl<T: Send + Sync> Sync for SyncPool<T> {}
+
+#[cold]
+#[track_caller]
+fn insert_panic(e: PoolError) -> ! {
+    panic!("SyncPool: cannot insert: {e}")
+}
+
+impl<T> Default for SyncPool<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> fmt::Debug for SyncPool<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SyncPool")
+            .field("id", &self.id)
+            .field("len", &self.len())
+            .field("shards", &self.owned)
+            .field("bound", &self.bound)
+            .finish_non_exhaustive()
+    }
+}
+
+// === construction ===
+
+impl<T> SyncPool<T> {
+    /// An empty, unbounded pool with the default number of shards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::<u64>::new();
+    /// assert!(pool.is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// A pool whose first thread can insert `n` values before its shard grows (every other
+    /// thread's shard starts with room for `n` too).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::<u64>::with_capacity(1000);
+    /// assert!(pool.stats().total.capacity >= 1000);
+    /// ```
+    pub fn with_capacity(n: usize) -> Self {
+        Self::builder().capacity(n).build()
+    }
+
+    /// A pool that holds at most `n` live values over all its shards; a full pool hands
+    /// the value back in [`try_insert`](SyncPool::try_insert)'s error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::bounded(1);
+    /// pool.insert('a');
+    /// assert_eq!(pool.try_insert('b').unwrap_err().into_value(), 'b');
+    /// ```
+    pub fn bounded(n: usize) -> Self {
+        Self::builder().bounded(n).build()
+    }
+
+    /// A [`SyncPoolBuilder`]: shard count, capacity, bound, factory, id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::<u8>::builder().shards(4).id(9).build();
+    /// assert_eq!((pool.shard_count(), pool.id()), (4, 9));
+    /// ```
+    pub fn builder() -> SyncPoolBuilder<T> {
+        SyncPoolBuilder::new()
+    }
+
+    /// The pool's id (from the process-wide counter unless set in the builder).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let a = pool_core::SyncPool::<u8>::new();
+    /// let b = pool_core::SyncPool::<u8>::new();
+    /// assert_ne!(a.id(), b.id());
+    /// ```
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// How many threads can own a shard at once (the shared shard not counted).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(pool_core::SyncPool::<u8>::builder().shards(3).build().shard_count(), 3);
+    /// ```
+    pub fn shard_count(&self) -> usize {
+        self.owned as usize
+    }
+
+    /// The bound of a bounded pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(pool_core::SyncPool::<u8>::bounded(5).bound(), Some(5));
+    /// assert_eq!(pool_core::SyncPool::<u8>::new().bound(), None);
+    /// ```
+    pub fn bound(&self) -> Option<usize> {
+        self.bound
+    }
+}
+
+impl<T: crate::Pooled> SyncPool<T> {
+    /// A pool built the way `T`'s [`Pooled`](crate::Pooled) impl says (capacity, bound,
+    /// factory), registered in the type [`registry`](crate::registry) like
+    /// [`Pool::for_type`](crate::Pool::for_type). A `SyncPool` publishes its length to the
+    /// registry when [`len`](SyncPool::len) or [`stats`](SyncPool::stats) is called
+    /// (publishing on every insert would put a shared cache line on every thread's path).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{Pooled, Reset, SyncPool};
+    ///
+    /// #[derive(Default)]
+    /// struct Frame { bytes: Vec<u8> }
+    /// impl Reset for Frame {
+    ///     fn reset(&mut self) { self.bytes.clear(); }
+    /// }
+    /// impl Pooled for Frame {
+    ///     const NAME: &'static str = "Frame";
+    ///     const CAPACITY: usize = 64;
+    /// }
+    ///
+    /// let pool = SyncPool::<Frame>::for_type();
+    /// let h = pool.acquire();
+    /// assert_eq!(pool.len(), 1);
+    /// let info = pool_core::registry::types().into_iter().find(|t| t.name == "Frame").unwrap();
+    /// assert_eq!(info.live_values, 1);
+    /// # pool.release(h).unwrap();
+    /// ```
+    pub fn for_type() -> Self {
+        let mut b = Self::builder().capacity(T::CAPACITY);
+        if T::BOUNDED {
+            b = b.bounded(T::CAPACITY);
+        }
+        if let Some(f) = T::factory() {
+            b = b.factory(f);
+        }
+        let mut pool = b.build();
+        pool.link = Link::register::<T>();
+        pool
+    }
+}
+
+// === shards and threads ===
+
+impl<T> SyncPool<T> {
+    /// The shard the calling thread may use as its owner.
+    #[inline]
+    fn ctx(&self) -> Ctx {
+        if let Some(tid) = thread_id::current() {
+            if let Some(slot) = self.assign.get(tid as usize) {
+                let a = slot.load(Ordering::Relaxed);
+                if a != 0 {
+                    let s = u32::from(a) - 1;
+                    return if s < self.owned {
+                        Ctx::Owned(s)
+                    } else {
+                        Ctx::Shared
+                    };
+                }
+                return self.assign_shard(slot);
+            }
+        }
+        Ctx::Shared
+    }
+
+    /// Gives the calling thread (whose id's entry is `slot`) the next shard, or the
+    /// shared one once every shard is taken.
+    #[cold]
+    fn assign_shard(&self, slot: &AtomicU16) -> Ctx {
+        let n = self
+            .next_shard
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                Some(n.saturating_add(1).min(self.owned + 1))
+            })
+            .unwrap_or(self.owned);
+        let s = n.min(self.owned);
+        // Only the thread holding this id writes its entry; a later thread reusing the id
+        // reads it after the id registry's lock ordered the two.
+        slot.store(s as u16 + 1, Ordering::Relaxed);
+        if s < self.owned {
+            let shard = &self.shards[s as usize];
+            if self.shard_capacity > 0 {
+                // Best effort: a shard that cannot pre-allocate grows on demand.
+                let _ = shard.reserve_pages(self.shard_capacity);
+            }
+            Ctx::Owned(s)
+        } else {
+            Ctx::Shared
+        }
+    }
+
+    /// Runs `f` on the shard the calling thread may use as its owner: its own, or the
+    /// shared shard under the shared lock. `f` must not run user code.
+    #[inline]
+    fn with_own_shard<R>(&self, ctx: Ctx, f: impl FnOnce(u32, &Shard<T>) -> R) -> R {
+        match ctx {
+            Ctx::Owned(s) => f(s, &self.shards[s as usize]),
+            Ctx::Shared => {
+                let _guard = self.shared_lock.lock();
+                f(self.owned, &self.shards[self.owned as usize])
+            }
+        }
+    }
+
+    /// The shard, address and slot a handle names, if that slot exists.
+    #[inline]
+    fn locate(&self, h: Handle<T>) -> Option<(u32, u32, &Slot<T>)> {
+        let shard = h.index() >> ADDR_BITS;
+        let addr = h.index() & (SHARD_SLOTS - 1);
+        let slot = self.shards.get(shard as usize)?.pages.get(addr)?;
+        Some((shard, addr, slot))
+    }
+
+    #[inline]
+    fn handle(&self, shard: u32, addr: u32, version: u32) -> Handle<T> {
+        Handle::encode((shard << ADDR_BITS) | addr, version, self.key)
+    }
+}
+
+// === bound ===
+
+/// A reserved place under a bounded pool's limit, given back unless kept.
+struct Reservation<'a, T> {
+    pool: &'a SyncPool<T>,
+}
+
+impl<'a, T> Reservation<'a, T> {
+    #[inline]
+    fn take(pool: &'a SyncPool<T>) -> Result<Self, PoolError> {
+        if let Some(bound) = pool.bound {
+            let prev = pool.live.fetch_add(1, Ordering::Relaxed);
+            if prev >= bound {
+                pool.live.fetch_sub(1, Ordering::Relaxed);
+                return Err(PoolError::Full { capacity: bound });
+            }
+        }
+        Ok(Reservation { pool })
+    }
+
+    #[inline]
+    fn keep(self) {
+        core::mem::forget(self);
+    }
+}
+
+impl<T> Drop for Reservation<'_, T> {
+    fn drop(&mut self) {
+        self.pool.unreserve();
+    }
+}
+
+impl<T> SyncPool<T> {
+    #[inline]
+    fn unreserve(&self) {
+        if self.bound.is_some() {
+            self.live.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a removal (a value stopped being live) in its shard.
+    #[inline]
+    fn note_removed(&self, ctx: Ctx, shard: u32) {
+        let c = &self.shards[shard as usize].c;
+        match ctx {
+            Ctx::Owned(s) if s == shard => bump(&c.local_removed),
+            _ => bump_shared(&c.remote_removed),
+        }
+        self.unreserve();
+    }
+}
+
+// === insert ===
+
+/// What a new value counts as in the stats.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Count {
+    Insert,
+    Miss,
+}
+
+impl<T> SyncPool<T> {
+    /// Inserts a value and returns its handle.
+    ///
+    /// # Panics
+    ///
+    /// If the pool is bounded and full, or a shard is out of room or memory; see
+    /// [`try_insert`](SyncPool::try_insert).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::new();
+    /// let h = pool.insert(5);
+    /// assert_eq!(*pool.get(h).unwrap(), 5);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn insert(&self, value: T) -> Handle<T> {
+        match self.try_insert(value) {
+            Ok(h) => h,
+            Err(e) => insert_panic(e.reason()),
+        }
+    }
+
+    /// Inserts a value, or hands it back inside the error if the pool is bounded and
+    /// full, or memory or the shard's index space ran out.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Full`], [`PoolError::CapacityOverflow`], [`PoolError::AllocFailed`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{PoolError, SyncPool};
+    /// let pool = SyncPool::bounded(1);
+    /// pool.insert(String::from("a"));
+    /// let err = pool.try_insert(String::from("b")).unwrap_err();
+    /// assert_eq!(err.reason(), PoolError::Full { capacity: 1 });
+    /// assert_eq!(err.into_value(), "b");
+    /// ```
+    #[inline]
+    pub fn try_insert(&self, value: T) -> Result<Handle<T>, InsertError<T>> {
+        let reservation = match Reservation::take(self) {
+            Ok(r) => r,
+            Err(e) => return Err(InsertError::new(value, e)),
+        };
+        match self.alloc_slot(self.ctx(), Count::Insert) {
+            Ok((s, addr)) => {
+                reservation.keep();
+                Ok(self.publish(s, addr, value, 0))
+            }
+            Err(e) => Err(InsertError::new(value, e)),
+        }
+    }
+
+    /// Inserts the value `f` builds from its own handle (for values that refer to
+    /// themselves). `f` runs before the value is visible; if it panics, nothing changes.
+    ///
+    /// # Panics
+    ///
+    /// As [`insert`](SyncPool::insert), and if `f` panics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{Handle, SyncPool};
+    /// struct Node { me: Handle<Node> }
+    /// let pool = SyncPool::new();
+    /// let h = pool.insert_with(|me| Node { me });
+    /// assert_eq!(pool.get(h).unwrap().me, h);
+    /// ```
+    #[track_caller]
+    pub fn insert_with<F: FnOnce(Handle<T>) -> T>(&self, f: F) -> Handle<T> {
+        let reservation = match Reservation::take(self) {
+            Ok(r) => r,
+            Err(e) => insert_panic(e),
+        };
+        let (s, addr) = match self.alloc_slot(self.ctx(), Count::Insert) {
+            Ok(x) => x,
+            Err(e) => insert_panic(e),
+        };
+        let slot = self.shards[s as usize].slot(addr);
+        let v = version(slot.state.load(Ordering::Relaxed)).wrapping_add(1);
+        // Give the slot back (and the count) if `f` panics.
+        struct Undo<'a, T> {
+            pool: &'a SyncPool<T>,
+            shard: u32,
+            addr: u32,
+        }
+        impl<T> Drop for Undo<'_, T> {
+            fn drop(&mut self) {
+                let ctx = self.pool.ctx();
+                self.pool.note_removed(ctx, self.shard);
+                let v = version(
+                    self.pool.shards[self.shard as usize]
+                        .slot(self.addr)
+                        .state
+                        .load(Ordering::Relaxed),
+                );
+                self.pool.free_vacant(ctx, self.shard, self.addr, v);
+            }
+        }
+        reservation.keep();
+        let undo = Undo {
+            pool: self,
+            shard: s,
+            addr,
+        };
+        let value = f(self.handle(s, addr, v));
+        core::mem::forget(undo);
+        self.publish(s, addr, value, 0)
+    }
+
+    /// Takes a vacant slot in the caller's shard and counts the new value.
+    #[inline]
+    fn alloc_slot(&self, ctx: Ctx, count: Count) -> Result<(u32, u32), PoolError> {
+        if let Ctx::Owned(s) = ctx {
+            let shard = &self.shards[s as usize];
+            // SAFETY: `ctx` says the calling thread owns shard `s`.
+            if let Some(addr) = unsafe { shard.pop_free() } {
+                shard.note_added();
+                if count == Count::Miss {
+                    bump(&shard.c.misses);
+                }
+                return Ok((s, addr));
+            }
+        }
+        self.alloc_slot_slow(ctx, count)
+    }
+
+    #[cold]
+    fn alloc_slot_slow(&self, ctx: Ctx, count: Count) -> Result<(u32, u32), PoolError> {
+        if let Ctx::Owned(s) = ctx {
+            // The owner's lists are dry: reclaim values whose epoch has passed first.
+            if self.shards[s as usize].deferred.load(Ordering::Relaxed) != NIL {
+                self.epochs.try_advance();
+                self.process_deferred(ctx, s);
+            }
+        }
+        self.with_own_shard(ctx, |s, shard| {
+            // SAFETY: `with_own_shard` runs this as the shard's owner.
+            let addr = match unsafe { shard.pop_free() } {
+                Some(addr) => addr,
+                // SAFETY: as above.
+                None => unsafe { shard.with_local(|l| shard.make_slot(l)) }?,
+            };
+            shard.note_added();
+            if count == Count::Miss {
+                bump(&shard.c.misses);
+            }
+            Ok((s, addr))
+        })
+    }
+
+    /// Writes `value` into a vacant slot taken by `alloc_slot` and makes it live (with
+    /// `lock` as its initial lock bits).
+    #[inline]
+    fn publish(&self, s: u32, addr: u32, value: T, lock: u32) -> Handle<T> {
+        let slot = self.shards[s as usize].slot(addr);
+        let v = version(slot.state.load(Ordering::Relaxed)).wrapping_add(1);
+        // SAFETY: the slot is vacant (even version, no lock) and off every list: this
+        // thread took it, and nobody else writes a vacant slot (invariant 2).
+        unsafe { slot.value_ptr().write(value) };
+        slot.state.store(pack(v, lock), Ordering::Release);
+        self.handle(s, addr, v)
+    }
+}
+
+// === reads and rents ===
+
+impl<T> SyncPool<T> {
+    /// A shared guard on the value `h` names, or `None` if `h` is stale or the value is
+    /// exclusively rented. While the guard lives, the value is neither dropped nor reused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::new();
+    /// let h = pool.insert("hi");
+    /// let r = pool.get(h).unwrap();
+    /// assert!(pool.remove(h)); // stale at once...
+    /// assert_eq!(*r, "hi"); // ...dropped when the last guard goes
+    /// assert!(pool.get(h).is_none());
+    /// ```
+    #[inline]
+    pub fn get(&self, h: Handle<T>) -> Option<Ref<'_, T>> {
+        self.rent(h).ok()
+    }
+
+    /// Like [`get`](SyncPool::get), saying why it failed.
+    ///
+    /// # Errors
+    ///
+    /// [`RentError::Stale`] if `h` names no live value here, [`RentError::Busy`] if the
+    /// value is exclusively rented.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{RentError, SyncPool};
+    /// let pool = SyncPool::new();
+    /// let h = pool.insert(1);
+    /// let w = pool.rent_mut(h).unwrap();
+    /// assert_eq!(pool.rent(h).unwrap_err(), RentError::Busy);
+    /// drop(w);
+    /// assert!(pool.rent(h).is_ok());
+    /// ```
+    #[inline]
+    pub fn rent(&self, h: Handle<T>) -> Result<Ref<'_, T>, RentError> {
+        let (shard, addr, slot) = self.locate(h).ok_or(RentError::Stale)?;
+        let v = h.version(self.key);
+        let mut cur = slot.state.load(Ordering::Relaxed);
+        loop {
+            if version(cur) != v {
+                return Err(RentError::Stale);
+            }
+            let l = lock(cur);
+            if l & EXCL != 0 || l & REFS == REFS {
+                return Err(RentError::Busy);
+            }
+            match slot.state.compare_exchange_weak(
+                cur,
+                cur + 1,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    return Ok(Ref {
+                        pool: self,
+                        slot,
+                        shard,
+                        addr,
+                        version: v,
+                    })
+                }
+                Err(now) => cur = now,
+            }
+        }
+    }
+
+    /// An exclusive guard on the value `h` names, from any thread.
+    ///
+    /// # Errors
+    ///
+    /// [`RentError::Stale`] if `h` names no live value here; [`RentError::Busy`] if a
+    /// guard on it is alive, or any pin of this pool is active (a pinned reader may be
+    /// looking at it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{RentError, SyncPool};
+    /// let pool = SyncPool::new();
+    /// let h = pool.insert(1);
+    /// *pool.rent_mut(h).unwrap() += 1;
+    /// let g = pool.rent_mut(h).unwrap();
+    /// assert_eq!(pool.rent_mut(h).unwrap_err(), RentError::Busy);
+    /// assert_eq!(*g, 2);
+    /// ```
+    pub fn rent_mut(&self, h: Handle<T>) -> Result<RentMut<'_, T>, RentError> {
+        let (shard, addr, slot, v) = self.lock_exclusive(h)?;
+        Ok(RentMut {
+            pool: self,
+            slot,
+            shard,
+            addr,
+            version: v,
+        })
+    }
+
+    /// Sets `EXCL` on the live slot `h` names, unless a guard or a pin may see it.
+    fn lock_exclusive(&self, h: Handle<T>) -> Result<(u32, u32, &Slot<T>, u32), RentError> {
+        let (shard, addr, slot) = self.locate(h).ok_or(RentError::Stale)?;
+        let v = h.version(self.key);
+        let free = pack(v, 0);
+        if let Err(now) =
+            slot.state
+                .compare_exchange(free, pack(v, EXCL), Ordering::SeqCst, Ordering::Relaxed)
+        {
+            return Err(if version(now) == v {
+                RentError::Busy
+            } else {
+                RentError::Stale
+            });
+        }
+        if self.epochs.any_pinned() {
+            self.unlock_exclusive(shard, addr, slot, v);
+            return Err(RentError::Busy);
+        }
+        Ok((shard, addr, slot, v))
+    }
+
+    /// Clears `EXCL`; finishes the removal if the value was removed meanwhile.
+    fn unlock_exclusive(&self, shard: u32, addr: u32, slot: &Slot<T>, v: u32) {
+        let prev = slot.state.fetch_and(!u64::from(EXCL), Ordering::SeqCst);
+        if version(prev) != v {
+            self.finish_removal(self.ctx(), shard, addr, slot);
+        }
+    }
+
+    /// Whether `h` names a live value here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::new();
+    /// let h = pool.insert(());
+    /// assert!(pool.contains(h));
+    /// pool.remove(h);
+    /// assert!(!pool.contains(h));
+    /// ```
+    #[inline]
+    pub fn contains(&self, h: Handle<T>) -> bool {
+        self.locate(h).is_some_and(|(_, _, slot)| {
+            version(slot.state.load(Ordering::Acquire)) == h.version(self.key)
+        })
+    }
+
+    /// Live values over all shards (a snapshot while other threads work), in O(shards).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::new();
+    /// pool.insert(1);
+    /// assert_eq!(pool.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        let n: u64 = self.shards.iter().map(|s| s.live()).sum();
+        let n = usize::try_from(n).unwrap_or(usize::MAX);
+        self.link.publish_len(n);
+        n
+    }
+
+    /// Whether no value is live.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(pool_core::SyncPool::<u8>::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+// === removal ===
+
+impl<T> SyncPool<T> {
+    /// Removes the value `h` names: the handle is stale at once, on every thread. The
+    /// value is dropped now, or by the last guard on it, or (if a pin may see it) once the
+    /// epoch has moved past every such pin. Returns `false` if `h` was not live.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::new();
+    /// let h = pool.insert(1);
+    /// assert!(pool.remove(h));
+    /// assert!(!pool.remove(h));
+    /// ```
+    pub fn remove(&self, h: Handle<T>) -> bool {
+        let Some((shard, addr, slot)) = self.locate(h) else {
+            return false;
+        };
+        let v = h.version(self.key);
+        let mut cur = slot.state.load(Ordering::Relaxed);
+        loop {
+            if version(cur) != v {
+                return false;
+            }
+            let stale = pack(v.wrapping_add(1), lock(cur));
+            match slot
+                .state
+                .compare_exchange_weak(cur, stale, Ordering::SeqCst, Ordering::Relaxed)
+            {
+                Ok(_) => break,
+                Err(now) => cur = now,
+            }
+        }
+        let ctx = self.ctx();
+        self.note_removed(ctx, shard);
+        if lock(cur) == 0 {
+            self.finish_removal(ctx, shard, addr, slot);
+        }
+        true
+    }
+
+    /// Removes the value `h` names and returns it, if no guard and no pin can see it.
+    ///
+    /// # Errors
+    ///
+    /// [`RentError::Stale`] if `h` names no live value here; [`RentError::Busy`] if a
+    /// guard on it is alive or a pin of this pool is active (the value stays then).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{RentError, SyncPool};
+    /// let pool = SyncPool::new();
+    /// let h = pool.insert(String::from("x"));
+    /// let r = pool.get(h).unwrap();
+    /// assert_eq!(pool.take(h).unwrap_err(), RentError::Busy);
+    /// drop(r);
+    /// assert_eq!(pool.take(h).unwrap(), "x");
+    /// assert_eq!(pool.take(h).unwrap_err(), RentError::Stale);
+    /// ```
+    pub fn take(&self, h: Handle<T>) -> Result<T, RentError> {
+        let (shard, addr, slot, v) = self.lock_exclusive(h)?;
+        let stale = v.wrapping_add(1);
+        match slot.state.compare_exchange(
+            pack(v, EXCL),
+            pack(stale, 0),
+            Ordering::SeqCst,
+            Ordering::Relaxed,
+        ) {
+            Ok(_) => {
+                let ctx = self.ctx();
+                self.note_removed(ctx, shard);
+                // SAFETY: the slot held a live value, and from the moment we set `EXCL`
+                // no guard, pin or remover could reach it; the version is stale now, so
+                // we are its only owner.
+                let value = unsafe { slot.value_ptr().read() };
+                self.free_vacant(ctx, shard, addr, stale);
+                Ok(value)
+            }
+            Err(_) => {
+                // Another thread removed it while we held it: we are its last holder.
+                self.unlock_exclusive(shard, addr, slot, v);
+                Err(RentError::Stale)
+            }
+        }
+    }
+
+    /// Called by the last holder of a removed value (state: even version, no lock): drops
+    /// it and frees the slot, or defers both while a pin may see it.
+    fn finish_removal(&self, ctx: Ctx, shard: u32, addr: u32, slot: &Slot<T>) {
+        // The state change that made us the last holder was sequentially consistent, so
+        // is this read of the pin counters (see the `epoch` module).
+        fence(Ordering::SeqCst);
+        if self.epochs.any_pinned() {
+            self.defer(shard, addr, slot, 0);
+            return;
+        }
+        let v = version(slot.state.load(Ordering::Acquire));
+        // SAFETY: the value is initialised (invariant 1: it was live, and no one has
+        // taken it since) and nobody else can reach it: its version is stale, no guard
+        // holds it, and no pin was active after the version changed.
+        let value = unsafe { slot.value_ptr().read() };
+        self.free_vacant(ctx, shard, addr, v);
+        drop(value);
+    }
+
+    /// Puts a removed value on its shard's deferred list, stamped with the epoch.
+    fn defer(&self, shard: u32, addr: u32, slot: &Slot<T>, extra: u32) {
+        let v = version(slot.state.load(Ordering::Relaxed));
+        slot.state.store(pack(v, HELD | extra), Ordering::Relaxed);
+        slot.stamp
+            .store(self.epochs.now() as u32, Ordering::Relaxed);
+        let sh = &self.shards[shard as usize];
+        slot::push(&sh.deferred, addr, slot);
+        bump_shared(&sh.c.deferred);
+    }
+
+    /// Frees a vacant slot whose value is gone (its version is `v`, even): onto the
+    /// owner's list if the caller owns the shard, else onto its remote list. A slot whose
+    /// version wrapped to 0 is retired instead.
+    #[inline]
+    fn free_vacant(&self, ctx: Ctx, shard: u32, addr: u32, v: u32) {
+        let sh = &self.shards[shard as usize];
+        sh.slot(addr).state.store(pack(v, 0), Ordering::Relaxed);
+        if v == 0 {
+            return;
+        }
+        match ctx {
+            // SAFETY: `ctx` says the calling thread owns this shard.
+            Ctx::Owned(s) if s == shard => unsafe { sh.push_free_local(addr) },
+            _ => sh.push_free_remote(addr),
+        }
+    }
+}
+
+// === epochs ===
+
+impl<T> SyncPool<T> {
+    /// Pins the current epoch: see [`EpochGuard`] and [`get_pinned`](SyncPool::get_pinned).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::new();
+    /// let h = pool.insert(1u8);
+    /// let g = pool.pin();
+    /// assert_eq!(pool.get_pinned(&g, h), Some(&1));
+    /// ```
+    pub fn pin(&self) -> EpochGuard<'_, T> {
+        EpochGuard {
+            pool: self,
+            epoch: self.epochs.pin(),
+        }
+    }
+
+    /// Reads the value `h` names with one atomic load and no guard count; the reference
+    /// lives as long as the pin. `None` if `h` is stale or the value is exclusively
+    /// rented.
+    ///
+    /// # Panics
+    ///
+    /// If `guard` pins another pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::new();
+    /// let hs: Vec<_> = (0..10u32).map(|i| pool.insert(i)).collect();
+    /// let g = pool.pin();
+    /// let sum: u32 = hs.iter().filter_map(|&h| pool.get_pinned(&g, h)).sum();
+    /// assert_eq!(sum, 45);
+    /// ```
+    #[inline]
+    pub fn get_pinned<'g>(&'g self, guard: &'g EpochGuard<'_, T>, h: Handle<T>) -> Option<&'g T> {
+        assert!(
+            core::ptr::eq(guard.pool, self),
+            "SyncPool::get_pinned: the guard pins another pool"
+        );
+        let (_, _, slot) = self.locate(h)?;
+        let s = slot.state.load(Ordering::SeqCst);
+        if version(s) != h.version(self.key) || lock(s) & EXCL != 0 {
+            return None;
+        }
+        // SAFETY: the value is live (odd version, invariant 1) and not exclusively held.
+        // It stays valid while the pin lives: a remover sees this pin and defers the drop
+        // past it, and `rent_mut`/`take`/`release` refuse while it is active (epoch
+        // module); shared access needs `T: Sync`, which `&SyncPool` across threads has.
+        Some(unsafe { &*slot.value_const() })
+    }
+
+    /// Advances the epoch if no pin is left in the previous one; returns whether it did.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::<u8>::new();
+    /// let e = pool.stats().epoch;
+    /// assert!(pool.advance_epoch());
+    /// assert_eq!(pool.stats().epoch, e + 1);
+    /// ```
+    pub fn advance_epoch(&self) -> bool {
+        self.epochs.try_advance()
+    }
+
+    /// Advances the epoch where it can and drops (or makes spares of) every deferred
+    /// value no pin can see any more. Returns how many it reclaimed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::new();
+    /// let h = pool.insert(String::from("x"));
+    /// let g = pool.pin();
+    /// pool.remove(h);
+    /// assert_eq!(pool.stats().total.deferred, 1);
+    /// drop(g);
+    /// assert_eq!(pool.collect(), 1);
+    /// assert_eq!(pool.stats().waiting(), 0);
+    /// ```
+    pub fn collect(&self) -> usize {
+        self.epochs.try_advance();
+        self.epochs.try_advance();
+        let ctx = self.ctx();
+        (0..self.shards.len() as u32)
+            .map(|s| self.process_deferred(ctx, s))
+            .sum()
+    }
+
+    /// Reclaims the ripe values of shard `s`'s deferred list; puts the rest back.
+    fn process_deferred(&self, ctx: Ctx, s: u32) -> usize {
+        let sh = &self.shards[s as usize];
+        // Puts back what is left of the taken list if a `Drop` panics.
+        struct Requeue<'a, T> {
+            shard: &'a Shard<T>,
+            rest: u32,
+        }
+        impl<T> Drop for Requeue<'_, T> {
+            fn drop(&mut self) {
+                while self.rest != NIL {
+                    let addr = self.rest;
+                    let slot = self.shard.slot(addr);
+                    self.rest = slot.next.load(Ordering::Relaxed);
+                    slot::push(&self.shard.deferred, addr, slot);
+                }
+            }
+        }
+        let mut list = Requeue {
+            shard: sh,
+            rest: slot::take_all(&sh.deferred),
+        };
+        let mut reclaimed = 0;
+        while list.rest != NIL {
+            let addr = list.rest;
+            let slot = sh.slot(addr);
+            list.rest = slot.next.load(Ordering::Relaxed);
+            if !self.epochs.is_ripe(slot.stamp.load(Ordering::Relaxed)) {
+                slot::push(&sh.deferred, addr, slot);
+                continue;
+            }
+            reclaimed += 1;
+            bump_shared(&sh.c.reclaimed);
+            let st = slot.state.load(Ordering::Relaxed);
+            if lock(st) & RECYCLE != 0 {
+                // A release: it becomes a spare, reset by the `acquire` that takes it.
+                self.push_spare(ctx, s, addr);
+                continue;
+            }
+            // SAFETY: a deferred value is initialised (invariant 1: `HELD`), off every
+            // other list, and ripe: no pin can see it any more.
+            let value = unsafe { slot.value_ptr().read() };
+            self.free_vacant(ctx, s, addr, version(st));
+            drop(value);
+        }
+        reclaimed
+    }
+}
+
+impl<T> Drop for SyncPool<T> {
+    fn drop(&mut self) {
+        self.drop_values();
+    }
+}

@@ -1,0 +1,360 @@
+//! Recycling across threads: [`SyncPool::acquire`] hands out a spare (a released value,
+//! reset, still in its slot) before building a new value; [`SyncPool::release`] resets a
+//! value and keeps it as a spare. Nothing is moved: a spare stays in its slot and gets a
+//! new generation when acquired again. A release from another thread pushes the slot on
+//! the owning shard's lock-free spare list; the owner takes that list whole when its own
+//! runs dry.
+
+use super::shard::bump;
+use super::slot::{lock, pack, version, Slot, EXCL, HELD};
+use super::{Count, Ctx, Recycled, Reservation, SyncPool, RECYCLE};
+use crate::error::{PoolError, RentError};
+use crate::sync::atomic::Ordering;
+use crate::{Handle, Reset};
+
+#[cold]
+#[track_caller]
+fn acquire_panic(e: PoolError) -> ! {
+    panic!("SyncPool: cannot acquire: {e}")
+}
+
+impl<T: Reset> SyncPool<T> {
+    /// A recycled value's handle: a spare if the caller's shard has one, else a value from
+    /// the pool's factory, else `T::default()`.
+    ///
+    /// # Panics
+    ///
+    /// As [`insert`](SyncPool::insert); if `Reset` or the factory panics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool: pool_core::SyncPool<Vec<u8>> = pool_core::SyncPool::new();
+    /// let h = pool.acquire();
+    /// pool.rent_mut(h).unwrap().push(1);
+    /// pool.release(h).unwrap();
+    /// let h = pool.acquire();
+    /// assert!(pool.get(h).unwrap().is_empty());
+    /// assert_eq!(pool.stats().total.acquire_hits, 1);
+    /// ```
+    #[track_caller]
+    pub fn acquire(&self) -> Handle<T>
+    where
+        T: Default,
+    {
+        self.acquire_with(T::default)
+    }
+
+    /// Like [`acquire`](SyncPool::acquire), reporting a full pool instead of panicking.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_insert`](SyncPool::try_insert).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool: pool_core::SyncPool<String> = pool_core::SyncPool::bounded(0);
+    /// assert!(pool.try_acquire().is_err());
+    /// ```
+    pub fn try_acquire(&self) -> Result<Handle<T>, PoolError>
+    where
+        T: Default,
+    {
+        self.try_acquire_with(T::default)
+    }
+
+    /// Like [`acquire`](SyncPool::acquire), building a new value with `make` when there is
+    /// no spare and the pool has no factory.
+    ///
+    /// # Panics
+    ///
+    /// As [`acquire`](SyncPool::acquire), and if `make` panics (nothing changes then).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::new();
+    /// let h = pool.acquire_with(|| Vec::<u8>::with_capacity(1500));
+    /// assert!(pool.get(h).unwrap().capacity() >= 1500);
+    /// ```
+    #[track_caller]
+    pub fn acquire_with<F: FnOnce() -> T>(&self, make: F) -> Handle<T> {
+        match self.try_acquire_with(make) {
+            Ok(h) => h,
+            Err(e) => acquire_panic(e),
+        }
+    }
+
+    /// Like [`acquire_with`](SyncPool::acquire_with), reporting a full pool instead of
+    /// panicking (`make` is not called then).
+    ///
+    /// # Errors
+    ///
+    /// As [`try_insert`](SyncPool::try_insert).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::bounded(1);
+    /// assert!(pool.try_acquire_with(String::new).is_ok());
+    /// assert!(pool.try_acquire_with(|| unreachable!()).is_err());
+    /// ```
+    pub fn try_acquire_with<F: FnOnce() -> T>(&self, make: F) -> Result<Handle<T>, PoolError> {
+        self.acquire_inner(make, 0)
+            .map(|(s, addr, v)| self.handle(s, addr, v))
+    }
+
+    /// Acquires a value (as [`acquire`](SyncPool::acquire)) inside a guard that releases
+    /// it when dropped, on any thread.
+    ///
+    /// # Panics
+    ///
+    /// As [`acquire`](SyncPool::acquire).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool: pool_core::SyncPool<String> = pool_core::SyncPool::new();
+    /// {
+    ///     let mut s = pool.acquire_guard();
+    ///     s.push_str("scratch");
+    /// } // released here
+    /// assert_eq!(pool.len(), 0);
+    /// assert_eq!(pool.stats().total.spares, 1);
+    /// ```
+    #[track_caller]
+    pub fn acquire_guard(&self) -> Recycled<'_, T>
+    where
+        T: Default,
+    {
+        self.acquire_guard_with(T::default)
+    }
+
+    /// Like [`acquire_guard`](SyncPool::acquire_guard), building with `make` when there is
+    /// no spare and no factory.
+    ///
+    /// # Panics
+    ///
+    /// As [`acquire_with`](SyncPool::acquire_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::new();
+    /// let g = pool.acquire_guard_with(|| vec![0u8; 4]);
+    /// assert_eq!(g.len(), 4);
+    /// ```
+    #[track_caller]
+    pub fn acquire_guard_with<F: FnOnce() -> T>(&self, make: F) -> Recycled<'_, T> {
+        match self.try_acquire_guard_with(make) {
+            Ok(g) => g,
+            Err(e) => acquire_panic(e),
+        }
+    }
+
+    /// Like [`acquire_guard_with`](SyncPool::acquire_guard_with), reporting a full pool
+    /// instead of panicking.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_insert`](SyncPool::try_insert).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::bounded(1);
+    /// let g = pool.try_acquire_guard_with(String::new).unwrap();
+    /// assert!(pool.try_acquire_guard_with(String::new).is_err());
+    /// drop(g);
+    /// assert!(pool.try_acquire_guard_with(String::new).is_ok());
+    /// ```
+    pub fn try_acquire_guard_with<F: FnOnce() -> T>(
+        &self,
+        make: F,
+    ) -> Result<Recycled<'_, T>, PoolError> {
+        let (shard, addr, version) = self.acquire_inner(make, EXCL)?;
+        Ok(Recycled {
+            pool: self,
+            slot: self.shards[shard as usize].slot(addr),
+            shard,
+            addr,
+            version,
+        })
+    }
+
+    /// Takes the value `h` names out of use, resets it and keeps it as a spare in its
+    /// slot. The handle is stale at once. From another thread than the value's shard's
+    /// owner, this takes no lock. While a pin is active the reset waits: the value is
+    /// deferred like a removal and becomes a spare (reset by the `acquire` that takes it)
+    /// once no pin can see it.
+    ///
+    /// # Errors
+    ///
+    /// [`RentError::Stale`] if `h` names no live value here; [`RentError::Busy`] if a
+    /// guard on it is alive (nothing changes then).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{RentError, SyncPool};
+    /// let pool: SyncPool<String> = SyncPool::new();
+    /// let h = pool.acquire();
+    /// let r = pool.get(h).unwrap();
+    /// assert_eq!(pool.release(h), Err(RentError::Busy));
+    /// drop(r);
+    /// assert_eq!(pool.release(h), Ok(()));
+    /// assert_eq!(pool.release(h), Err(RentError::Stale));
+    /// ```
+    pub fn release(&self, h: Handle<T>) -> Result<(), RentError> {
+        let (shard, addr, slot) = self.locate(h).ok_or(RentError::Stale)?;
+        self.release_held(shard, addr, slot, h.version(self.key), 0)
+    }
+
+    /// Releases the live value in `slot` (version `v`) whose lock bits are `held` (0 for
+    /// `release`, `EXCL` for a `Recycled` guard).
+    pub(super) fn release_held(
+        &self,
+        shard: u32,
+        addr: u32,
+        slot: &Slot<T>,
+        v: u32,
+        held: u32,
+    ) -> Result<(), RentError> {
+        let stale = v.wrapping_add(1);
+        if let Err(now) = slot.state.compare_exchange(
+            pack(v, held),
+            pack(stale, HELD),
+            Ordering::SeqCst,
+            Ordering::Relaxed,
+        ) {
+            if held == EXCL {
+                // Removed through the guard's handle while held: we are the last holder.
+                self.unlock_exclusive(shard, addr, slot, v);
+                return Err(RentError::Stale);
+            }
+            return Err(if version(now) == v {
+                RentError::Busy
+            } else {
+                RentError::Stale
+            });
+        }
+        let ctx = self.ctx();
+        self.note_removed(ctx, shard);
+        if stale == 0 {
+            // The version wrapped: retire the slot rather than risk an old handle.
+            slot.state.store(pack(0, 0), Ordering::Relaxed);
+            // SAFETY: we own the released value (state `HELD`, off every list).
+            drop(unsafe { slot.value_ptr().read() });
+            return Ok(());
+        }
+        if self.epochs.any_pinned() {
+            self.defer(shard, addr, slot, RECYCLE);
+            return Ok(());
+        }
+        let undo = ResetUndo {
+            pool: self,
+            ctx,
+            shard,
+            addr,
+        };
+        // SAFETY: the value is ours alone: its version is stale, no guard holds it, and no
+        // pin was active after the version changed (epoch module). User code may re-enter
+        // the pool: nothing of the pool is borrowed here.
+        unsafe { (*slot.value_ptr()).reset() };
+        core::mem::forget(undo);
+        self.push_spare(ctx, shard, addr);
+        Ok(())
+    }
+
+    /// Takes a spare or makes a value; publishes it with lock bits `lock_bits`.
+    fn acquire_inner<F: FnOnce() -> T>(
+        &self,
+        make: F,
+        lock_bits: u32,
+    ) -> Result<(u32, u32, u32), PoolError> {
+        let reservation = Reservation::take(self)?;
+        let ctx = self.ctx();
+        let spare = self.with_own_shard(ctx, |s, sh| {
+            // SAFETY: `with_own_shard` runs this as the shard's owner.
+            let addr = unsafe { sh.pop_spare() }?;
+            let dirty = lock(sh.slot(addr).state.load(Ordering::Relaxed)) & RECYCLE != 0;
+            if !dirty {
+                sh.note_added();
+                bump(&sh.c.hits);
+            }
+            Some((s, addr, dirty))
+        });
+        if let Some((s, addr, dirty)) = spare {
+            let slot = self.shards[s as usize].slot(addr);
+            if dirty {
+                // Released while a pin was active: reset it now.
+                let undo = ResetUndo {
+                    pool: self,
+                    ctx,
+                    shard: s,
+                    addr,
+                };
+                // SAFETY: a spare is ours alone once off its list (invariant 2), and ripe.
+                unsafe { (*slot.value_ptr()).reset() };
+                core::mem::forget(undo);
+                self.with_own_shard(ctx, |_, sh| {
+                    sh.note_added();
+                    bump(&sh.c.hits);
+                });
+            }
+            reservation.keep();
+            let v = version(slot.state.load(Ordering::Relaxed)).wrapping_add(1);
+            slot.state.store(pack(v, lock_bits), Ordering::Release);
+            return Ok((s, addr, v));
+        }
+        // User code before any bookkeeping: a panic leaves the pool as it was.
+        let value = match self.factory {
+            Some(f) => f(),
+            None => make(),
+        };
+        let (s, addr) = self.alloc_slot(ctx, Count::Miss)?;
+        reservation.keep();
+        let h = self.publish(s, addr, value, lock_bits);
+        Ok((s, addr, h.version(self.key)))
+    }
+}
+
+impl<T> SyncPool<T> {
+    /// Puts a spare on the owner's spare list if the caller owns the shard, else on the
+    /// shard's remote spare list.
+    pub(super) fn push_spare(&self, ctx: Ctx, shard: u32, addr: u32) {
+        let sh = &self.shards[shard as usize];
+        match ctx {
+            Ctx::Owned(s) if s == shard => {
+                // SAFETY: `ctx` says the calling thread owns this shard.
+                unsafe { sh.push_spare_local(addr) };
+                bump(&sh.c.spared_local);
+            }
+            _ => {
+                super::slot::push(&sh.remote_spare, addr, sh.slot(addr));
+                super::shard::bump_shared(&sh.c.spared_remote);
+            }
+        }
+    }
+}
+
+/// Drops a value whose `Reset` panicked and frees its slot.
+struct ResetUndo<'a, T> {
+    pool: &'a SyncPool<T>,
+    ctx: Ctx,
+    shard: u32,
+    addr: u32,
+}
+
+impl<T> Drop for ResetUndo<'_, T> {
+    fn drop(&mut self) {
+        let slot = self.pool.shards[self.shard as usize].slot(self.addr);
+        let v = version(slot.state.load(Ordering::Relaxed));
+        // SAFETY: the value was ours (released, off every list) when `reset` panicked;
+        // it is still initialised.
+        let value = unsafe { slot.value_ptr().read() };
+        self.pool.free_vacant(self.ctx, self.shard, self.addr, v);
+        drop(value);
+    }
+}

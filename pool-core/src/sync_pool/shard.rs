@@ -1,0 +1,287 @@
+//! A shard: pages of slots, the owner's free and spare lists, and the lock-free lists
+//! other threads push to (remote frees, remote spares, deferred values).
+//!
+//! # Ownership
+//!
+//! `local` (the free list, the spare list, how many slots were made) belongs to the one
+//! thread the pool assigned this shard to, or, for the shared shard, to whoever holds the
+//! pool's shared lock. Only that thread reads or writes it, and only for the duration of
+//! one list operation (never across user code). Every other thread reaches the shard
+//! through the lock-free lists, which the owner empties whole when its own list runs dry.
+//!
+//! Counters in [`Counters`] under "owner" are written by the owner alone (a plain load and
+//! store, no read-modify-write); those under "any thread" are `fetch_add`ed.
+
+use super::slot::{self, Pages, Slot, NIL, PAGES, SHARD_SLOTS};
+use crate::error::PoolError;
+use crate::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use crate::sync::cell::UnsafeCell;
+
+/// The owner's side of a shard.
+#[derive(Debug)]
+pub(super) struct Local {
+    /// Head of the free list (vacant slots).
+    pub(super) free: u32,
+    /// Head of the spare list (reset values kept for `acquire`).
+    pub(super) spare: u32,
+    /// Slots made so far: addresses `0..made` exist.
+    pub(super) made: u32,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Counters {
+    // Owner.
+    pub(super) added: AtomicU64,
+    pub(super) local_removed: AtomicU64,
+    pub(super) high_water: AtomicU64,
+    pub(super) local_frees: AtomicU64,
+    pub(super) hits: AtomicU64,
+    pub(super) misses: AtomicU64,
+    pub(super) capacity: AtomicU64,
+    pub(super) spared_local: AtomicU64,
+    // Any thread.
+    pub(super) spared_remote: AtomicU64,
+    pub(super) remote_removed: AtomicU64,
+    pub(super) remote_frees: AtomicU64,
+    pub(super) deferred: AtomicU64,
+    pub(super) reclaimed: AtomicU64,
+}
+
+/// Adds one to a counter only its owner writes.
+#[inline(always)]
+pub(super) fn bump(counter: &AtomicU64) {
+    counter.store(counter.load(Relaxed).wrapping_add(1), Relaxed);
+}
+
+/// Adds one to a counter any thread writes.
+#[inline(always)]
+pub(super) fn bump_shared(counter: &AtomicU64) {
+    counter.fetch_add(1, Relaxed);
+}
+
+pub(super) struct Shard<T> {
+    pub(super) pages: Pages<T>,
+    local: UnsafeCell<Local>,
+    pub(super) remote_free: AtomicU32,
+    pub(super) remote_spare: AtomicU32,
+    pub(super) deferred: AtomicU32,
+    pub(super) c: Counters,
+}
+
+impl<T> Shard<T> {
+    pub(super) fn new() -> Self {
+        Shard {
+            pages: Pages::new(),
+            local: UnsafeCell::new(Local {
+                free: NIL,
+                spare: NIL,
+                made: 0,
+            }),
+            remote_free: AtomicU32::new(NIL),
+            remote_spare: AtomicU32::new(NIL),
+            deferred: AtomicU32::new(NIL),
+            c: Counters::default(),
+        }
+    }
+
+    /// Runs `f` on the owner's side.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns this shard (see the module docs) and does not call this again
+    /// inside `f`.
+    #[inline(always)]
+    pub(super) unsafe fn with_local<R>(&self, f: impl FnOnce(&mut Local) -> R) -> R {
+        // SAFETY: the caller is the shard's only user of `local` right now, and `f` does
+        // not re-enter, so this is the only reference.
+        self.local.with_mut(|p| f(unsafe { &mut *p }))
+    }
+
+    /// The slot at `addr`; it must exist (be below `made`).
+    #[inline(always)]
+    pub(super) fn slot(&self, addr: u32) -> &Slot<T> {
+        match self.pages.get(addr) {
+            Some(s) => s,
+            None => unreachable!("slot {addr} was made, so its page exists"),
+        }
+    }
+
+    /// Takes a vacant slot for an insert: the free list, else what other threads freed.
+    ///
+    /// # Safety
+    ///
+    /// As [`with_local`](Shard::with_local).
+    #[inline]
+    pub(super) unsafe fn pop_free(&self) -> Option<u32> {
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            self.with_local(|local| {
+                if local.free != NIL {
+                    let addr = local.free;
+                    local.free = self.slot(addr).next.load(Relaxed);
+                    return Some(addr);
+                }
+                self.pop_remote_free(local)
+            })
+        }
+    }
+
+    #[cold]
+    fn pop_remote_free(&self, local: &mut Local) -> Option<u32> {
+        let remote = slot::take_all(&self.remote_free);
+        if remote == NIL {
+            return None;
+        }
+        local.free = self.slot(remote).next.load(Relaxed);
+        Some(remote)
+    }
+
+    /// Makes slot `made`, allocating its page if it is the first of one.
+    #[cold]
+    pub(super) fn make_slot(&self, local: &mut Local) -> Result<u32, PoolError> {
+        let addr = local.made;
+        if addr >= SHARD_SLOTS {
+            return Err(PoolError::CapacityOverflow);
+        }
+        let (page, offset) = slot::locate(addr);
+        if offset == 0 && self.pages.get(addr).is_none() {
+            debug_assert!(page < PAGES);
+            if !self.pages.grow(page) {
+                return Err(PoolError::AllocFailed);
+            }
+            let cap = slot::page_start(page) as u64 + slot::page_len(page) as u64;
+            self.c.capacity.store(cap, Relaxed);
+        }
+        local.made = addr + 1;
+        Ok(addr)
+    }
+
+    /// Allocates pages until `n` slots exist without making them. Owner only.
+    pub(super) fn reserve_pages(&self, n: usize) -> Result<(), PoolError> {
+        let n = u32::try_from(n)
+            .ok()
+            .filter(|n| *n <= SHARD_SLOTS)
+            .ok_or(PoolError::CapacityOverflow)?;
+        let mut page = 0;
+        while slot::page_start(page) < n {
+            if self.pages.get(slot::page_start(page)).is_none() {
+                if !self.pages.grow(page) {
+                    return Err(PoolError::AllocFailed);
+                }
+                let cap = slot::page_start(page) as u64 + slot::page_len(page) as u64;
+                self.c.capacity.store(cap, Relaxed);
+            }
+            page += 1;
+        }
+        Ok(())
+    }
+
+    /// Puts a vacant slot back on the owner's free list.
+    ///
+    /// # Safety
+    ///
+    /// As [`with_local`](Shard::with_local).
+    #[inline]
+    pub(super) unsafe fn push_free_local(&self, addr: u32) {
+        let slot = self.slot(addr);
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            self.with_local(|local| {
+                slot.next.store(local.free, Relaxed);
+                local.free = addr;
+            });
+        }
+        bump(&self.c.local_frees);
+    }
+
+    /// Puts a vacant slot on the remote free list (any thread).
+    #[inline]
+    pub(super) fn push_free_remote(&self, addr: u32) {
+        slot::push(&self.remote_free, addr, self.slot(addr));
+        bump_shared(&self.c.remote_frees);
+    }
+
+    /// Pops a spare (its state is `HELD`, possibly `RECYCLE`): the owner's list, else what
+    /// other threads released.
+    ///
+    /// # Safety
+    ///
+    /// As [`with_local`](Shard::with_local).
+    #[inline]
+    pub(super) unsafe fn pop_spare(&self) -> Option<u32> {
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            self.with_local(|local| {
+                if local.spare == NIL {
+                    local.spare = slot::take_all(&self.remote_spare);
+                    if local.spare == NIL {
+                        return None;
+                    }
+                }
+                let addr = local.spare;
+                local.spare = self.slot(addr).next.load(Relaxed);
+                Some(addr)
+            })
+        }
+    }
+
+    /// Puts a spare back on the owner's spare list.
+    ///
+    /// # Safety
+    ///
+    /// As [`with_local`](Shard::with_local).
+    #[inline]
+    pub(super) unsafe fn push_spare_local(&self, addr: u32) {
+        let slot = self.slot(addr);
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            self.with_local(|local| {
+                slot.next.store(local.spare, Relaxed);
+                local.spare = addr;
+            });
+        }
+    }
+
+    /// Slots made so far. Needs exclusive access to the pool (`&mut`), or ownership.
+    pub(super) fn made(&mut self) -> u32 {
+        // SAFETY: `&mut self`: no other thread can be using the shard.
+        unsafe { self.with_local(|l| l.made) }
+    }
+
+    /// Empties every list and rebuilds the free list from `vacant` slot addresses (given
+    /// in ascending order; they are handed out in that order). Exclusive access only.
+    pub(super) fn rebuild(&mut self, vacant: impl DoubleEndedIterator<Item = u32>) {
+        let mut head = NIL;
+        for addr in vacant.rev() {
+            self.slot(addr).next.store(head, Relaxed);
+            head = addr;
+        }
+        self.remote_free.store(NIL, Relaxed);
+        self.remote_spare.store(NIL, Relaxed);
+        self.deferred.store(NIL, Relaxed);
+        // SAFETY: `&mut self`.
+        unsafe {
+            self.with_local(|l| {
+                l.free = head;
+                l.spare = NIL;
+            });
+        }
+    }
+
+    /// Live values in this shard (a snapshot).
+    pub(super) fn live(&self) -> u64 {
+        let added = self.c.added.load(Relaxed);
+        let removed = self.c.local_removed.load(Relaxed) + self.c.remote_removed.load(Relaxed);
+        added.saturating_sub(removed)
+    }
+
+    /// Records a new live value in the high-water mark. Owner only.
+    #[inline]
+    pub(super) fn note_added(&self) {
+        bump(&self.c.added);
+        let live = self.live();
+        if live > self.c.high_water.load(Relaxed) {
+            self.c.high_water.store(live, Relaxed);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! One slot of a [`SyncPool`](super::SyncPool) and its state word; where slots live in a
+//! shard (pages of doubling size).
+//!
+//! # The state word
+//!
+//! Every slot has one `AtomicU64`: the high half is the slot's *version* (odd while it
+//! holds a live value, even otherwise, exactly as in `Pool`), the low half its *lock*:
+//!
+//! | bits | meaning |
+//! |---|---|
+//! | 0..30 | shared guards ([`Ref`](super::Ref)) alive |
+//! | 30 | `HELD`: the value is initialised but not live (a spare, or a removed value waiting for an epoch) |
+//! | 31 | `EXCL`: an exclusive guard ([`RentMut`](super::RentMut), [`Recycled`](super::Recycled)) or a `take` holds it |
+//!
+//! The value is initialised exactly when the version is odd, or the lock is non-zero (a
+//! removed value some guard still holds, a spare, a deferred value). A removal bumps the
+//! version with one compare-exchange and keeps the lock bits: whoever brings the lock
+//! back to zero on a removed slot (the last guard) finishes the removal.
+
+use core::mem::MaybeUninit;
+
+use crate::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use crate::sync::cell::UnsafeCell;
+
+/// Shared-guard count mask.
+pub(super) const REFS: u32 = (1 << 30) - 1;
+/// Initialised but not live: spare or deferred.
+pub(super) const HELD: u32 = 1 << 30;
+/// Exclusively held.
+pub(super) const EXCL: u32 = 1 << 31;
+
+/// "No slot" in the index lists.
+pub(super) const NIL: u32 = u32::MAX;
+
+/// Bits of a handle's index that address a slot inside its shard; the rest name the shard.
+pub(super) const ADDR_BITS: u32 = 24;
+/// Slots one shard can hold.
+pub(super) const SHARD_SLOTS: u32 = 1 << ADDR_BITS;
+/// Slots in a shard's first page; page `k` holds `FIRST_PAGE << k`.
+const FIRST_PAGE: u32 = 32;
+const FIRST_PAGE_SHIFT: u32 = FIRST_PAGE.trailing_zeros();
+/// Pages a shard may have: enough for [`SHARD_SLOTS`].
+pub(super) const PAGES: usize = 20;
+
+const _: () = assert!(FIRST_PAGE as u64 * ((1u64 << PAGES) - 1) >= SHARD_SLOTS as u64);
+
+#[inline(always)]
+pub(super) const fn pack(version: u32, lock: u32) -> u64 {
+    ((version as u64) << 32) | lock as u64
+}
+
+#[inline(always)]
+pub(super) const fn version(state: u64) -> u32 {
+    (state >> 32) as u32
+}
+
+#[inline(always)]
+pub(super) const fn lock(state: u64) -> u32 {
+    state as u32
+}
+
+/// The page holding slot `addr` and the slot's offset in it.
+#[inline(always)]
+pub(super) const fn locate(addr: u32) -> (usize, usize) {
+    let x = addr + FIRST_PAGE;
+    let page = (31 - x.leading_zeros()) - FIRST_PAGE_SHIFT;
+    (page as usize, (x - (FIRST_PAGE << page)) as usize)
+}
+
+/// Slots in page `page`.
+#[inline(always)]
+pub(super) const fn page_len(page: usize) -> usize {
+    (FIRST_PAGE as usize) << page
+}
+
+/// The first slot address of page `page`.
+#[inline(always)]
+pub(super) const fn page_start(page: usize) -> u32 {
+    FIRST_PAGE * ((1 << page) - 1)
+}
+
+pub(super) struct Slot<T> {
+    pub(super) state: AtomicU64,
+    /// Link in whichever list the slot is on (free, remote free, spare, deferred).
+    pub(super) next: AtomicU32,
+    /// The epoch a deferred value was removed in (low 32 bits).
+    pub(super) stamp: AtomicU32,
+    pub(super) value: UnsafeCell<MaybeUninit<T>>,
+}
+
+impl<T> Slot<T> {
+    pub(super) fn new() -> Self {
+        Slot {
+            state: AtomicU64::new(0),
+            next: AtomicU32::new(NIL),
+            stamp: AtomicU32::new(0),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+        }
+    }
+
+    /// A pointer to write, move out of or mutate the value; initialised or not depends
+    /// on the state word.
+    #[inline(always)]
+    pub(super) fn value_ptr(&self) -> *mut T {
+        self.value.with_mut(|p| p.cast::<T>())
+    }
+
+    /// A pointer to read the value through (a shared access, as loom sees it).
+    #[inline(always)]
+    pub(super) fn value_const(&self) -> *const T {
+        self.value.with(|p| p.cast::<T>())
+    }
+}
+
+/// Pushes `addr` (whose slot is `slot`) on a lock-free list. Any thread may push; the
+/// list is only ever emptied whole ([`take_all`]), so there is no ABA problem.
+#[inline]
+pub(super) fn push(head: &AtomicU32, addr: u32, slot: &Slot<impl Sized>) {
+    let mut h = head.load(Ordering::Relaxed);
+    loop {
+        slot.next.store(h, Ordering::Relaxed);
+        match head.compare_exchange_weak(h, addr, Ordering::Release, Ordering::Relaxed) {
+            Ok(_) => return,
+            Err(now) => h = now,
+        }
+    }
+}
+
+/// Takes a whole lock-free list; its links are then read with relaxed loads (the acquire
+/// here synchronises with every push, through the release sequence of the head).
+#[inline]
+pub(super) fn take_all(head: &AtomicU32) -> u32 {
+    if head.load(Ordering::Relaxed) == NIL {
+        return NIL;
+    }
+    head.swap(NIL, Ordering::Acquire)
+}
+
+/// A shard's page table: page pointers, published with release stores by the one thread
+/// that grows the shard, read with acquire loads by everyone.
+pub(super) struct Pages<T> {
+    pub(super) pages: [AtomicPtr<Slot<T>>; PAGES],
+}
+
+impl<T> Pages<T> {
+    pub(super) fn new() -> Self {
+        Pages {
+            pages: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
+        }
+    }
+
+    /// The slot at `addr`, if its page exists.
+    #[inline(always)]
+    pub(super) fn get(&self, addr: u32) -> Option<&Slot<T>> {
+        if addr >= SHARD_SLOTS {
+            return None;
+        }
+        let (page, offset) = locate(addr);
+        let p = self.pages[page].load(Ordering::Acquire);
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: a non-null page pointer points to `page_len(page)` initialised slots
+        // that live until the pool is dropped (pages are never freed earlier), and
+        // `offset < page_len(page)` by `locate`. The acquire load saw the release store
+        // that published the page after its slots were written.
+        Some(unsafe { &*p.add(offset) })
+    }
+
+    /// Allocates page `page`. Only the shard's owner (or the shared lock's holder) calls
+    /// this. Returns `false` if memory ran out.
+    #[cold]
+    pub(super) fn grow(&self, page: usize) -> bool {
+        let len = page_len(page);
+        let mut v: alloc::vec::Vec<Slot<T>> = alloc::vec::Vec::new();
+        if v.try_reserve_exact(len).is_err() {
+            return false;
+        }
+        v.extend((0..len).map(|_| Slot::new()));
+        let p = alloc::boxed::Box::into_raw(v.into_boxed_slice()).cast::<Slot<T>>();
+        self.pages[page].store(p, Ordering::Release);
+        true
+    }
+}
+
+impl<T> Drop for Pages<T> {
+    fn drop(&mut self) {
+        for (page, p) in self.pages.iter().enumerate() {
+            let p = p.load(Ordering::Relaxed);
+            if !p.is_null() {
+                // SAFETY: made by `grow` from a boxed slice of `page_len(page)` slots;
+                // values still in them were dropped by the pool first (slots do not drop
+                // their values).
+                drop(unsafe {
+                    alloc::boxed::Box::from_raw(core::ptr::slice_from_raw_parts_mut(
+                        p,
+                        page_len(page),
+                    ))
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_cover_addresses_without_gaps() {
+        let mut expect = (0usize, 0usize);
+        let n = if cfg!(miri) { 2_000 } else { 200_000 };
+        for addr in 0..n {
+            let got = locate(addr);
+            assert_eq!(got, expect, "{addr}");
+            assert_eq!(page_start(got.0) + got.1 as u32, addr);
+            expect.1 += 1;
+            if expect.1 == page_len(expect.0) {
+                expect = (expect.0 + 1, 0);
+            }
+        }
+        let (page, offset) = locate(SHARD_SLOTS - 1);
+        assert!(page < PAGES && offset < page_len(page));
+    }
+}

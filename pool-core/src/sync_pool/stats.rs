@@ -1,0 +1,214 @@
+//! What a [`SyncPool`] has done, per shard and in total, in O(shards).
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use super::shard::Shard;
+use super::SyncPool;
+use crate::sync::atomic::Ordering::Relaxed;
+use crate::sync::lock::LockStats;
+
+/// One shard's counters (a relaxed snapshot while other threads work).
+///
+/// # Examples
+///
+/// ```
+/// let pool = pool_core::SyncPool::new();
+/// pool.insert(1);
+/// let s = pool.stats().shards[0];
+/// assert_eq!((s.live, s.high_water), (1, 1));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ShardStats {
+    /// Live values.
+    pub live: u64,
+    /// Slots allocated.
+    pub capacity: u64,
+    /// The most values live at once (in [`SyncPoolStats::total`]: the sum over shards,
+    /// an upper bound of the pool's).
+    pub high_water: u64,
+    /// Slots freed by the thread that owns the shard.
+    pub local_frees: u64,
+    /// Slots freed by other threads (through the lock-free remote list).
+    pub remote_frees: u64,
+    /// Values whose drop or reset waited for an epoch.
+    pub deferred: u64,
+    /// Deferred values reclaimed so far.
+    pub reclaimed: u64,
+    /// Released values kept for `acquire`.
+    pub spares: u64,
+    /// `acquire` calls that took a spare.
+    pub acquire_hits: u64,
+    /// `acquire` calls that built a new value.
+    pub acquire_misses: u64,
+}
+
+impl core::ops::AddAssign for ShardStats {
+    fn add_assign(&mut self, o: ShardStats) {
+        self.live += o.live;
+        self.capacity += o.capacity;
+        self.high_water += o.high_water;
+        self.local_frees += o.local_frees;
+        self.remote_frees += o.remote_frees;
+        self.deferred += o.deferred;
+        self.reclaimed += o.reclaimed;
+        self.spares += o.spares;
+        self.acquire_hits += o.acquire_hits;
+        self.acquire_misses += o.acquire_misses;
+    }
+}
+
+/// A [`SyncPool`]'s stats: per shard, in total, the shared lock and the epoch.
+///
+/// `Display` renders a table.
+///
+/// # Examples
+///
+/// ```
+/// let pool = pool_core::SyncPool::new();
+/// let h = pool.insert(1);
+/// std::thread::scope(|s| {
+///     s.spawn(|| pool.remove(h)); // a remote free
+/// });
+/// let stats = pool.stats();
+/// assert_eq!(stats.total.remote_frees, 1);
+/// println!("{stats}");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SyncPoolStats {
+    /// The shards handed out so far (in order; the first one always), then the shared
+    /// shard last.
+    pub shards: Vec<ShardStats>,
+    /// The sum over all shards.
+    pub total: ShardStats,
+    /// The lock of the shared shard (threads past the shard limit, exiting threads).
+    pub shared_lock: LockStats,
+    /// The global epoch.
+    pub epoch: u64,
+    /// Pins alive now.
+    pub pinned: usize,
+}
+
+impl SyncPoolStats {
+    /// Values waiting for an epoch to pass (deferred, not yet reclaimed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(pool_core::SyncPool::<u8>::new().stats().waiting(), 0);
+    /// ```
+    pub fn waiting(&self) -> u64 {
+        self.total.deferred.saturating_sub(self.total.reclaimed)
+    }
+}
+
+fn shard_stats<T>(sh: &Shard<T>) -> ShardStats {
+    let c = &sh.c;
+    let hits = c.hits.load(Relaxed);
+    ShardStats {
+        live: sh.live(),
+        capacity: c.capacity.load(Relaxed),
+        high_water: c.high_water.load(Relaxed),
+        local_frees: c.local_frees.load(Relaxed),
+        remote_frees: c.remote_frees.load(Relaxed),
+        deferred: c.deferred.load(Relaxed),
+        reclaimed: c.reclaimed.load(Relaxed),
+        spares: (c.spared_local.load(Relaxed) + c.spared_remote.load(Relaxed)).saturating_sub(hits),
+        acquire_hits: hits,
+        acquire_misses: c.misses.load(Relaxed),
+    }
+}
+
+impl<T> SyncPool<T> {
+    /// A snapshot of the pool's counters, in O(shards).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::new();
+    /// let h = pool.insert(1);
+    /// pool.remove(h);
+    /// let t = pool.stats().total;
+    /// assert_eq!((t.live, t.high_water, t.local_frees), (0, 1, 1));
+    /// ```
+    pub fn stats(&self) -> SyncPoolStats {
+        let handed_out = (self.next_shard.load(Relaxed).clamp(1, self.owned)) as usize;
+        let mut shards: Vec<ShardStats> =
+            self.shards[..handed_out].iter().map(shard_stats).collect();
+        shards.push(shard_stats(&self.shards[self.owned as usize]));
+        let mut total = ShardStats::default();
+        for s in &shards {
+            total += *s;
+        }
+        self.link.publish_len(total.live as usize);
+        self.link.publish_high_water(total.high_water as usize);
+        SyncPoolStats {
+            shards,
+            total,
+            shared_lock: self.shared_lock.stats(),
+            epoch: self.epochs.now(),
+            pinned: self.epochs.pinned(),
+        }
+    }
+}
+
+impl fmt::Display for SyncPoolStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{:>6} {:>9} {:>9} {:>9} {:>11} {:>12} {:>9} {:>9} {:>7} {:>9} {:>9}",
+            "shard",
+            "live",
+            "capacity",
+            "high",
+            "local free",
+            "remote free",
+            "deferred",
+            "reclaimed",
+            "spares",
+            "acq hit",
+            "acq miss"
+        )?;
+        let last = self.shards.len().saturating_sub(1);
+        let row = |f: &mut fmt::Formatter<'_>, name: &str, s: &ShardStats| {
+            writeln!(
+                f,
+                "{:>6} {:>9} {:>9} {:>9} {:>11} {:>12} {:>9} {:>9} {:>7} {:>9} {:>9}",
+                name,
+                s.live,
+                s.capacity,
+                s.high_water,
+                s.local_frees,
+                s.remote_frees,
+                s.deferred,
+                s.reclaimed,
+                s.spares,
+                s.acquire_hits,
+                s.acquire_misses
+            )
+        };
+        for (i, s) in self.shards.iter().enumerate() {
+            if i == last {
+                row(f, "shared", s)?;
+            } else {
+                row(f, &alloc::format!("{i}"), s)?;
+            }
+        }
+        row(f, "total", &self.total)?;
+        let l = &self.shared_lock;
+        writeln!(
+            f,
+            "shared lock: {} acquisitions, {} contended, {} ns waiting, {} ns held",
+            l.acquisitions, l.contended, l.wait_ns, l.hold_ns
+        )?;
+        write!(
+            f,
+            "epoch {}, {} pinned, {} waiting for an epoch",
+            self.epoch,
+            self.pinned,
+            self.waiting()
+        )
+    }
+}
