@@ -140,6 +140,16 @@ pub use crate::sync_pool::{SyncPool, SyncPoolBuilder};
 #[cfg(feature = "derive")]
 pub use pool_derive::Pooled;
 
+/// Hooks for the loom models (`--cfg loom` only). Not public API.
+#[cfg(all(loom, feature = "std"))]
+#[doc(hidden)]
+pub mod __loom {
+    /// Gives the calling thread's id (and so its shards) back, as its exit would.
+    pub fn exit_thread() {
+        crate::sync::thread_id::give_back_current();
+    }
+}
+
 /// Implementation details of `#[derive(Pooled)]`. Not public API.
 #[doc(hidden)]
 pub mod __private {

@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 
-use pool_core::{Handle, PoolError, Reset, RentError, SyncPool};
+use pool_core::{Handle, PoolError, RentError, Reset, SyncPool};
 
 /// A value that counts its drops in a shared counter.
 #[derive(Debug)]
@@ -166,7 +166,10 @@ fn release_while_pinned_recycles_later() {
     assert_eq!(pool.collect(), 1);
     let h = pool.acquire();
     let r = pool.get(h).unwrap();
-    assert!(r.is_empty() && r.capacity() >= 3, "reset by the acquire that took it");
+    assert!(
+        r.is_empty() && r.capacity() >= 3,
+        "reset by the acquire that took it"
+    );
     assert_eq!(pool.stats().total.acquire_hits, 1);
 }
 
@@ -271,7 +274,10 @@ fn into_handle_keeps_the_value() {
     assert!(pool.remove(h));
     drop(g);
     let t = pool.stats().total;
-    assert_eq!((t.spares, t.live, t.remote_frees + t.local_frees), (0, 0, 1));
+    assert_eq!(
+        (t.spares, t.live, t.remote_frees + t.local_frees),
+        (0, 0, 1)
+    );
 }
 
 struct PanicReset {
@@ -560,7 +566,11 @@ fn stress_mixed_operations_drop_every_value_once() {
     }
     pool.collect();
     assert_eq!(pool.len(), 0);
-    assert_eq!(drops.load(SeqCst), made.load(SeqCst), "every removed value dropped once");
+    assert_eq!(
+        drops.load(SeqCst),
+        made.load(SeqCst),
+        "every removed value dropped once"
+    );
     drop(pool);
     assert_eq!(drops.load(SeqCst), made.load(SeqCst));
 }
@@ -576,7 +586,9 @@ fn stress_producer_consumer_recycling() {
         s.spawn(|| {
             for i in 0..rounds {
                 let h = pool.acquire();
-                pool.rent_mut(h).unwrap().extend_from_slice(&(i as u32).to_le_bytes());
+                pool.rent_mut(h)
+                    .unwrap()
+                    .extend_from_slice(&(i as u32).to_le_bytes());
                 tx.send(h).unwrap();
             }
             drop(tx);

@@ -32,15 +32,35 @@ static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     next: 0,
 });
 
-#[cfg(loom)]
-loom::lazy_static! {
-    static ref REGISTRY: Mutex<Registry> = Mutex::new(Registry { free: Vec::new(), next: 0 });
+#[cfg(not(loom))]
+type RegistryRef = &'static Mutex<Registry>;
+
+#[cfg(not(loom))]
+fn registry() -> RegistryRef {
+    &REGISTRY
 }
 
-fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
+// Under loom the registry is a model-scoped lazy static; a thread's id keeps its own
+// reference to it, because the model tears its statics down before the main thread's
+// thread-locals.
+#[cfg(loom)]
+type RegistryRef = loom::sync::Arc<Mutex<Registry>>;
+
+#[cfg(loom)]
+loom::lazy_static! {
+    static ref REGISTRY: RegistryRef =
+        loom::sync::Arc::new(Mutex::new(Registry { free: Vec::new(), next: 0 }));
+}
+
+#[cfg(loom)]
+fn registry() -> RegistryRef {
+    REGISTRY.clone()
+}
+
+fn with_registry<R>(registry: &Mutex<Registry>, f: impl FnOnce(&mut Registry) -> R) -> R {
     // A panic cannot happen while the lock is held (a push or a pop), so a poisoned lock
     // still holds a consistent registry.
-    let mut guard = match REGISTRY.lock() {
+    let mut guard = match registry.lock() {
         Ok(g) => g,
         Err(poisoned) => poisoned.into_inner(),
     };
@@ -49,29 +69,46 @@ fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
 
 /// A thread's id; given back when the thread-local is destroyed.
 #[derive(Debug)]
-struct Tid(u32);
+struct Tid {
+    /// `u32::MAX` once given back.
+    id: core::cell::Cell<u32>,
+    registry: RegistryRef,
+}
 
 impl Tid {
     #[cold]
     fn take() -> Tid {
-        with_registry(|r| {
+        let registry = registry();
+        let id = with_registry(&registry, |r| {
             if let Some((i, _)) = r.free.iter().enumerate().min_by_key(|(_, id)| **id) {
-                return Tid(r.free.swap_remove(i));
+                return r.free.swap_remove(i);
             }
             let id = r.next;
             // 2^32 threads alive at once cannot exist; saturate rather than wrap so an id
-            // is never handed out twice.
+            // is never handed out twice (`u32::MAX` is never given back).
             r.next = r.next.saturating_add(1);
-            Tid(id)
-        })
+            id
+        });
+        Tid {
+            id: core::cell::Cell::new(id),
+            registry,
+        }
+    }
+
+    fn give_back(&self) {
+        let id = self.id.replace(u32::MAX);
+        if id != u32::MAX {
+            with_registry(&self.registry, |r| r.free.push(id));
+        }
     }
 }
 
 impl Drop for Tid {
     fn drop(&mut self) {
-        if self.0 != u32::MAX {
-            with_registry(|r| r.free.push(self.0));
-        }
+        // Loom drops thread-locals outside its model, where its mutex cannot be used: a
+        // model gives its threads' ids back with `give_back_current` instead.
+        #[cfg(not(loom))]
+        self.give_back();
     }
 }
 
@@ -82,5 +119,12 @@ thread_local! {
 /// The calling thread's id, or `None` while its thread-locals are being destroyed.
 #[inline]
 pub(crate) fn current() -> Option<u32> {
-    TID.try_with(|t| t.0).ok()
+    TID.try_with(|t| t.id.get()).ok()
+}
+
+/// Gives the calling thread's id back as its exit would (for loom models, whose
+/// thread-locals are dropped outside the model). The thread uses shared paths from then on.
+#[cfg(loom)]
+pub(crate) fn give_back_current() {
+    let _ = TID.try_with(Tid::give_back);
 }

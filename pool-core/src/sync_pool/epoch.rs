@@ -22,7 +22,8 @@
 //! # Why a remover sees every pin that may read
 //!
 //! A remover changes the slot's state word and then reads the pin counters; a pinner
-//! bumps its counter and then reads the state word; all four are sequentially consistent.
+//! bumps its counter and then reads the state word; a sequentially consistent fence sits
+//! between the write and the read on each side.
 //! Either the remover sees the pin (and defers), or the pinner's read comes after the
 //! removal in that order and sees the stale version (and returns `None`). The same
 //! argument makes [`rent_mut`](SyncPool::rent_mut), [`take`](SyncPool::take) and
@@ -36,7 +37,7 @@
 //! empty epochs) is the scheme used here, on three counters per pool.
 
 use super::SyncPool;
-use crate::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
+use crate::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering::SeqCst};
 
 /// The pool's epoch clock and pin counters (one per epoch modulo 3).
 #[derive(Debug)]
@@ -73,6 +74,9 @@ impl Epochs {
             let e = self.global.load(SeqCst);
             let counter = &self.pins[(e % 3) as usize].0;
             counter.fetch_add(1, SeqCst);
+            // Pairs with the fence in `any_pinned` (explicit fences, so that the pairing
+            // holds in loom's model too, which treats SeqCst accesses as AcqRel).
+            fence(SeqCst);
             if self.global.load(SeqCst) == e {
                 return e;
             }
@@ -90,6 +94,7 @@ impl Epochs {
     /// Whether any pin is active. Called after a state change, sequentially consistent.
     #[inline]
     pub(super) fn any_pinned(&self) -> bool {
+        fence(SeqCst);
         self.pins.iter().any(|p| p.0.load(SeqCst) != 0)
     }
 

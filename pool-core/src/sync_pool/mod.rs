@@ -95,7 +95,7 @@ use self::shard::{bump, bump_shared, Shard};
 use self::slot::{lock, pack, version, Slot, ADDR_BITS, EXCL, HELD, NIL, REFS, SHARD_SLOTS};
 use crate::error::{InsertError, PoolError, RentError};
 use crate::registry::Link;
-use crate::sync::atomic::{fence, AtomicU16, AtomicU32, AtomicUsize, Ordering};
+use crate::sync::atomic::{AtomicU16, AtomicU32, AtomicUsize, Ordering};
 use crate::sync::lock::StatMutex;
 use crate::sync::thread_id;
 use crate::Handle;
@@ -906,9 +906,8 @@ impl<T> SyncPool<T> {
     /// Called by the last holder of a removed value (state: even version, no lock): drops
     /// it and frees the slot, or defers both while a pin may see it.
     fn finish_removal(&self, ctx: Ctx, shard: u32, addr: u32, slot: &Slot<T>) {
-        // The state change that made us the last holder was sequentially consistent, so
-        // is this read of the pin counters (see the `epoch` module).
-        fence(Ordering::SeqCst);
+        // The state change that made us the last holder came first; `any_pinned` fences
+        // before it reads the pin counters (see the `epoch` module).
         if self.epochs.any_pinned() {
             self.defer(shard, addr, slot, 0);
             return;
