@@ -125,6 +125,10 @@ impl Epochs {
 /// A pin on a [`SyncPool`]'s epoch: while it lives, references from
 /// [`get_pinned`](SyncPool::get_pinned) stay valid, and nothing it may see is dropped.
 ///
+/// When the last pin of the pool goes, it reclaims what waited for it (so the `Drop` of
+/// values removed meanwhile runs on that thread); [`collect`](SyncPool::collect) does the
+/// same on demand.
+///
 /// Keep pins short: while any pin is active, removed values wait on the deferred list, and
 /// [`rent_mut`](SyncPool::rent_mut), [`take`](SyncPool::take) and
 /// [`release`](SyncPool::release) return `Busy`.
@@ -173,6 +177,10 @@ impl<T> core::fmt::Debug for EpochGuard<'_, T> {
 impl<T> Drop for EpochGuard<'_, T> {
     fn drop(&mut self) {
         self.pool.epochs.unpin(self.epoch);
-        self.pool.epochs.try_advance();
+        if self.pool.epochs.pinned() == 0 {
+            self.pool.after_last_unpin();
+        } else {
+            self.pool.epochs.try_advance();
+        }
     }
 }
