@@ -38,6 +38,9 @@ pub struct ShardStats {
     pub reclaimed: u64,
     /// Released values kept for `acquire`.
     pub spares: u64,
+    /// Values released (or recycled guards dropped) by other threads than the shard's
+    /// owner, through the lock-free remote spare list.
+    pub remote_releases: u64,
     /// `acquire` calls that took a spare.
     pub acquire_hits: u64,
     /// `acquire` calls that built a new value.
@@ -54,6 +57,7 @@ impl core::ops::AddAssign for ShardStats {
         self.deferred += o.deferred;
         self.reclaimed += o.reclaimed;
         self.spares += o.spares;
+        self.remote_releases += o.remote_releases;
         self.acquire_hits += o.acquire_hits;
         self.acquire_misses += o.acquire_misses;
     }
@@ -116,6 +120,7 @@ fn shard_stats<T>(sh: &Shard<T>) -> ShardStats {
         deferred: c.deferred.load(Relaxed),
         reclaimed: c.reclaimed.load(Relaxed),
         spares: (c.spared_local.load(Relaxed) + c.spared_remote.load(Relaxed)).saturating_sub(hits),
+        remote_releases: c.spared_remote.load(Relaxed),
         acquire_hits: hits,
         acquire_misses: c.misses.load(Relaxed),
     }
