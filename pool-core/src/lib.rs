@@ -26,6 +26,10 @@
 //!   recycle whole objects (and their allocations) through the [`Reset`] trait; rent
 //!   guards ([`Pool::rent`], and [`Rentals`] for many exclusive rents at once) give
 //!   run-time-checked access.
+//! - [`SyncPool<T>`] (with `std`): the same from any thread through `&self`: sharded (a
+//!   thread inserts into its own shard without locks), guards that work across threads,
+//!   recycling with [`Recycled`](sync_pool::Recycled) guards released on any thread, and
+//!   epoch pins for reads without per-value atomics.
 //! - [`Arena`]: per-frame or per-request scratch memory: allocation is a pointer bump,
 //!   everything is released at once by [`Arena::reset`], and the borrow checker proves
 //!   nothing outlives it. Works as an `allocator_api2` allocator for collections.

@@ -445,7 +445,7 @@ fn exclusive_phase_iterates_and_drains() {
         let (pool, hs, drops) = (&pool, &hs, &drops);
         s.spawn(move || {
             for h in &hs[10..] {
-                pool.insert(counted(&drops, 100 + h.index() as u64));
+                pool.insert(counted(drops, 100 + h.index() as u64));
             }
         });
     });
@@ -595,11 +595,9 @@ fn stress_producer_consumer_recycling() {
             drop(tx);
         });
         s.spawn(|| {
-            let mut expect = 0u32;
-            for h in rx {
-                assert_eq!(*pool.get(h).unwrap(), expect.to_le_bytes());
+            for (expect, h) in rx.into_iter().enumerate() {
+                assert_eq!(*pool.get(h).unwrap(), (expect as u32).to_le_bytes());
                 pool.release(h).unwrap();
-                expect += 1;
             }
         });
     });

@@ -18,6 +18,7 @@ pub(crate) mod lock;
 pub(crate) mod thread_id;
 
 /// Atomics and fences: `core`'s, or loom's models under `cfg(loom)`.
+#[cfg(feature = "std")]
 pub(crate) mod atomic {
     #[cfg(not(loom))]
     pub(crate) use core::sync::atomic::{
@@ -42,6 +43,7 @@ pub(crate) use loom::thread_local;
 pub(crate) use std::thread_local;
 
 /// An `UnsafeCell` with loom's closure API, so that loom can check every access.
+#[cfg(feature = "std")]
 pub(crate) mod cell {
     #[cfg(loom)]
     pub(crate) use loom::cell::UnsafeCell;

@@ -57,7 +57,7 @@ fn registry() -> RegistryRef {
     REGISTRY.clone()
 }
 
-fn with_registry<R>(registry: &Mutex<Registry>, f: impl FnOnce(&mut Registry) -> R) -> R {
+fn with_registry<R>(registry: &RegistryRef, f: impl FnOnce(&mut Registry) -> R) -> R {
     // A panic cannot happen while the lock is held (a push or a pop), so a poisoned lock
     // still holds a consistent registry.
     let mut guard = match registry.lock() {
