@@ -36,8 +36,11 @@
 //! configuration. What it does well (a global epoch, pin counters, advance only past
 //! empty epochs) is the scheme used here, on three counters per pool.
 
-use super::SyncPool;
-use crate::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering::SeqCst};
+use super::shard::{bump_shared, Shard};
+use super::slot::{self, lock, version, EXCL, NIL};
+use super::{Ctx, SyncPool, RECYCLE};
+use crate::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering, Ordering::SeqCst};
+use crate::Handle;
 
 /// The pool's epoch clock and pin counters (one per epoch modulo 3).
 #[derive(Debug)]
@@ -182,5 +185,159 @@ impl<T> Drop for EpochGuard<'_, T> {
         } else {
             self.pool.epochs.try_advance();
         }
+    }
+}
+
+// === epochs ===
+
+impl<T> SyncPool<T> {
+    /// Pins the current epoch: see [`EpochGuard`] and [`get_pinned`](SyncPool::get_pinned).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::new();
+    /// let h = pool.insert(1u8);
+    /// let g = pool.pin();
+    /// assert_eq!(pool.get_pinned(&g, h), Some(&1));
+    /// ```
+    pub fn pin(&self) -> EpochGuard<'_, T> {
+        EpochGuard {
+            pool: self,
+            epoch: self.epochs.pin(),
+        }
+    }
+
+    /// Reads the value `h` names with one atomic load and no guard count; the reference
+    /// lives as long as the pin. `None` if `h` is stale or the value is exclusively
+    /// rented.
+    ///
+    /// # Panics
+    ///
+    /// If `guard` pins another pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::new();
+    /// let hs: Vec<_> = (0..10u32).map(|i| pool.insert(i)).collect();
+    /// let g = pool.pin();
+    /// let sum: u32 = hs.iter().filter_map(|&h| pool.get_pinned(&g, h)).sum();
+    /// assert_eq!(sum, 45);
+    /// ```
+    #[inline]
+    pub fn get_pinned<'g>(&'g self, guard: &'g EpochGuard<'_, T>, h: Handle<T>) -> Option<&'g T> {
+        assert!(
+            core::ptr::eq(guard.pool, self),
+            "SyncPool::get_pinned: the guard pins another pool"
+        );
+        let (_, _, slot) = self.locate(h)?;
+        let s = slot.state.load(Ordering::SeqCst);
+        if version(s) != h.version(self.key) || lock(s) & EXCL != 0 {
+            return None;
+        }
+        // SAFETY: the value is live (odd version, invariant 1) and not exclusively held.
+        // It stays valid while the pin lives: a remover sees this pin and defers the drop
+        // past it, and `rent_mut`/`take`/`release` refuse while it is active (epoch
+        // module); shared access needs `T: Sync`, which `&SyncPool` across threads has.
+        Some(unsafe { &*slot.value_const() })
+    }
+
+    /// Advances the epoch if no pin is left in the previous one; returns whether it did.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::<u8>::new();
+    /// let e = pool.stats().epoch;
+    /// assert!(pool.advance_epoch());
+    /// assert_eq!(pool.stats().epoch, e + 1);
+    /// ```
+    pub fn advance_epoch(&self) -> bool {
+        self.epochs.try_advance()
+    }
+
+    /// Advances the epoch where it can and drops (or makes spares of) every deferred
+    /// value no pin can see any more. Returns how many it reclaimed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::new();
+    /// let h = pool.insert(String::from("x"));
+    /// let g = pool.pin();
+    /// pool.remove(h);
+    /// assert_eq!(pool.collect(), 0); // the pin may still see it
+    /// assert_eq!(pool.stats().waiting(), 1);
+    /// drop(g); // the last pin reclaims it (as `collect` would)
+    /// assert_eq!(pool.stats().waiting(), 0);
+    /// ```
+    pub fn collect(&self) -> usize {
+        self.epochs.try_advance();
+        self.epochs.try_advance();
+        let ctx = self.ctx();
+        (0..self.shards.len() as u32)
+            .map(|s| self.process_deferred(ctx, s))
+            .sum()
+    }
+
+    /// Called when the last pin went: reclaims what waited for it.
+    pub(super) fn after_last_unpin(&self) {
+        if self
+            .shards
+            .iter()
+            .all(|s| s.deferred.load(Ordering::Relaxed) == NIL)
+        {
+            return;
+        }
+        self.collect();
+    }
+
+    /// Reclaims the ripe values of shard `s`'s deferred list; puts the rest back.
+    pub(super) fn process_deferred(&self, ctx: Ctx, s: u32) -> usize {
+        let sh = &self.shards[s as usize];
+        // Puts back what is left of the taken list if a `Drop` panics.
+        struct Requeue<'a, T> {
+            shard: &'a Shard<T>,
+            rest: u32,
+        }
+        impl<T> Drop for Requeue<'_, T> {
+            fn drop(&mut self) {
+                while self.rest != NIL {
+                    let addr = self.rest;
+                    let slot = self.shard.slot(addr);
+                    self.rest = slot.next.load(Ordering::Relaxed);
+                    slot::push(&self.shard.deferred, addr, slot);
+                }
+            }
+        }
+        let mut list = Requeue {
+            shard: sh,
+            rest: slot::take_all(&sh.deferred),
+        };
+        let mut reclaimed = 0;
+        while list.rest != NIL {
+            let addr = list.rest;
+            let slot = sh.slot(addr);
+            list.rest = slot.next.load(Ordering::Relaxed);
+            if !self.epochs.is_ripe(slot.stamp.load(Ordering::Relaxed)) {
+                slot::push(&sh.deferred, addr, slot);
+                continue;
+            }
+            reclaimed += 1;
+            bump_shared(&sh.c.reclaimed);
+            let st = slot.state.load(Ordering::Relaxed);
+            if lock(st) & RECYCLE != 0 {
+                // A release: it becomes a spare, reset by the `acquire` that takes it.
+                self.push_spare(ctx, s, addr);
+                continue;
+            }
+            // SAFETY: a deferred value is initialised (invariant 1: `HELD`), off every
+            // other list, and ripe: no pin can see it any more.
+            let value = unsafe { slot.value_ptr().read() };
+            self.free_vacant(ctx, s, addr, version(st));
+            drop(value);
+        }
+        reclaimed
     }
 }
