@@ -26,45 +26,54 @@ use typed_pool_tests::XorShift as Rng;
 const LIVE: usize = 10_000;
 const BUF: usize = 1500;
 
-fn churn_sync(pool: &SyncPool<u64>, iters: u64, seed: u64) {
+/// Churns `iters` times over `LIVE` values of the calling thread; times the churn only.
+fn churn_sync(pool: &SyncPool<u64>, iters: u64, seed: u64, ready: &Barrier) -> Duration {
     let mut keys: Vec<Handle<u64>> = (0..LIVE as u64).map(|i| pool.insert(i)).collect();
     let mut rng = Rng(seed);
+    ready.wait();
+    let start = Instant::now();
     for i in 0..iters {
         let k = rng.below(LIVE);
         black_box(pool.remove(keys[k]));
         keys[k] = pool.insert(i);
     }
+    let t = start.elapsed();
     for k in keys {
         pool.remove(k);
     }
+    t
 }
 
-fn churn_slab(slab: &sharded_slab::Slab<u64>, iters: u64, seed: u64) {
+fn churn_slab(slab: &sharded_slab::Slab<u64>, iters: u64, seed: u64, ready: &Barrier) -> Duration {
     let mut keys: Vec<usize> = (0..LIVE as u64).map(|i| slab.insert(i).unwrap()).collect();
     let mut rng = Rng(seed);
+    ready.wait();
+    let start = Instant::now();
     for i in 0..iters {
         let k = rng.below(LIVE);
         black_box(slab.remove(keys[k]));
         keys[k] = slab.insert(i).unwrap();
     }
+    let t = start.elapsed();
     for k in keys {
         slab.remove(k);
     }
+    t
 }
 
-/// Runs `f(iters / threads)` on `threads` threads at once; the time of the slowest.
-fn on_threads(threads: usize, iters: u64, f: impl Fn(u64, u64) + Sync) -> Duration {
+/// Runs `f(iters, seed, ready)` on `threads` threads at once (each waits on `ready` when
+/// its set-up is done, so they churn together); the longest time any of them reports.
+fn on_threads(
+    threads: usize,
+    iters: u64,
+    f: impl Fn(u64, u64, &Barrier) -> Duration + Sync,
+) -> Duration {
     let barrier = Barrier::new(threads);
     let times: Vec<Duration> = std::thread::scope(|s| {
         let hs: Vec<_> = (0..threads)
             .map(|t| {
                 let (f, barrier) = (&f, &barrier);
-                s.spawn(move || {
-                    barrier.wait();
-                    let start = Instant::now();
-                    f(iters, t as u64 + 1);
-                    start.elapsed()
-                })
+                s.spawn(move || f(iters, t as u64 + 1, barrier))
             })
             .collect();
         hs.into_iter().map(|h| h.join().unwrap()).collect()
@@ -76,11 +85,11 @@ fn churn(c: &mut Criterion) {
     let mut g = c.benchmark_group("sync_churn_1t");
     g.bench_function("typed_pool_SyncPool", |b| {
         let pool = SyncPool::new();
-        b.iter_custom(|n| on_threads(1, n, |n, s| churn_sync(&pool, n, s)));
+        b.iter_custom(|n| on_threads(1, n, |n, s, r| churn_sync(&pool, n, s, r)));
     });
     g.bench_function("sharded_slab", |b| {
         let slab = sharded_slab::Slab::new();
-        b.iter_custom(|n| on_threads(1, n, |n, s| churn_slab(&slab, n, s)));
+        b.iter_custom(|n| on_threads(1, n, |n, s, r| churn_slab(&slab, n, s, r)));
     });
     g.bench_function("typed_pool_Pool", |b| {
         b.iter_custom(|n| {
@@ -102,11 +111,11 @@ fn churn(c: &mut Criterion) {
     let mut g = c.benchmark_group("sync_churn_2t");
     g.bench_function("typed_pool_SyncPool", |b| {
         let pool = SyncPool::new();
-        b.iter_custom(|n| on_threads(2, n, |n, s| churn_sync(&pool, n, s)));
+        b.iter_custom(|n| on_threads(2, n, |n, s, r| churn_sync(&pool, n, s, r)));
     });
     g.bench_function("sharded_slab", |b| {
         let slab = sharded_slab::Slab::new();
-        b.iter_custom(|n| on_threads(2, n, |n, s| churn_slab(&slab, n, s)));
+        b.iter_custom(|n| on_threads(2, n, |n, s, r| churn_slab(&slab, n, s, r)));
     });
     g.finish();
 }

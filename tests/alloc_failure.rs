@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use allocator_api2::vec::Vec as ApiVec;
 use pool_core::arena::{AllocError, Arena};
 use pool_core::shuffler::ShuffleError;
-use pool_core::{BinnedAllocator, BinnedError, Pool, PoolError, Shuffler, SnapshotError};
+use pool_core::{BinnedAllocator, BinnedError, Pool, PoolError, Shuffler, SnapshotError, SyncPool};
 
 /// Allocations left before the one that fails; 0 means disarmed.
 static COUNTDOWN: AtomicUsize = AtomicUsize::new(0);
@@ -295,6 +295,43 @@ fn binned_restore(n: usize) {
     a.alloc(100);
 }
 
+fn sync_pool_try_insert(n: usize) {
+    let pool: SyncPool<u64> = SyncPool::new();
+    // Touch the pool first: the thread's id and thread-locals are set up outside the test.
+    let kept: Vec<_> = (0..3).map(|i| pool.insert(i)).collect();
+    let mut added = Vec::with_capacity(2000);
+    arm(n);
+    let mut error = None;
+    for i in 0..2000 {
+        match pool.try_insert(100 + i) {
+            Ok(h) => added.push(h),
+            Err(e) => {
+                error = Some((e.reason(), e.into_value(), i));
+                break;
+            }
+        }
+    }
+    let acquired = pool.try_acquire();
+    disarm();
+    if let Some((e, v, i)) = error {
+        assert_eq!(e, PoolError::AllocFailed);
+        assert_eq!(v, 100 + i, "the value comes back");
+    }
+    if let Err(e) = acquired {
+        assert_eq!(e, PoolError::AllocFailed);
+    }
+    assert_eq!(pool.len(), 3 + added.len() + usize::from(acquired.is_ok()));
+    for (i, &h) in kept.iter().enumerate() {
+        assert_eq!(*pool.get(h).unwrap(), i as u64);
+    }
+    for &h in &added {
+        assert!(pool.contains(h));
+    }
+    for _ in 0..3000 {
+        pool.insert(1);
+    }
+}
+
 /// A case: its name, and the body that fails allocation `n` (counted from arming).
 type Case = (&'static str, fn(usize));
 
@@ -306,6 +343,7 @@ const CASES: &[Case] = &[
     ("shuffler_try_alloc", shuffler_try_alloc),
     ("binned_try_alloc", binned_try_alloc),
     ("binned_restore", binned_restore),
+    ("sync_pool_try_insert", sync_pool_try_insert),
 ];
 
 /// Most failure points tried per case (each is one child process).

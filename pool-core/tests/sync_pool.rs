@@ -361,6 +361,7 @@ fn a_panicking_closure_changes_nothing() {
     assert_eq!(pool.len(), 0);
     let h = pool.insert(1); // the bound was given back
     assert_eq!(*pool.get(h).unwrap(), 1);
+    assert_eq!(h.index(), 0, "and the slot");
 }
 
 #[test]

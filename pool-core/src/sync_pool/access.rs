@@ -305,7 +305,7 @@ impl<T> SyncPool<T> {
             .store(self.epochs.now() as u32, Ordering::Relaxed);
         let sh = &self.shards[shard as usize];
         slot::push(&sh.deferred, addr, slot);
-        bump_shared(&sh.c.deferred);
+        bump_shared(&sh.c.shared.deferred);
     }
 
     /// Frees a vacant slot whose value is gone (its version is `v`, even): onto the

@@ -22,8 +22,8 @@
 //! # Why a remover sees every pin that may read
 //!
 //! A remover changes the slot's state word and then reads the pin counters; a pinner
-//! bumps its counter and then reads the state word; a sequentially consistent fence sits
-//! between the write and the read on each side.
+//! bumps its counter and then reads the state word; all four are sequentially consistent
+//! (the pinner also fences, which costs little on a pin and lets loom see the pairing).
 //! Either the remover sees the pin (and defers), or the pinner's read comes after the
 //! removal in that order and sees the stale version (and returns `None`). The same
 //! argument makes [`rent_mut`](SyncPool::rent_mut), [`take`](SyncPool::take) and
@@ -97,6 +97,12 @@ impl Epochs {
     /// Whether any pin is active. Called after a state change, sequentially consistent.
     #[inline]
     pub(super) fn any_pinned(&self) -> bool {
+        // Every caller has just changed a slot's state with a sequentially consistent
+        // read-modify-write; sequentially consistent operations are totally ordered, so
+        // these loads come after it in that order, which is all the argument above needs.
+        // Loom models SeqCst accesses as AcqRel only, so under loom the fence that gives
+        // the same order explicitly is added.
+        #[cfg(loom)]
         fence(SeqCst);
         self.pins.iter().any(|p| p.0.load(SeqCst) != 0)
     }
@@ -325,7 +331,7 @@ impl<T> SyncPool<T> {
                 continue;
             }
             reclaimed += 1;
-            bump_shared(&sh.c.reclaimed);
+            bump_shared(&sh.c.shared.reclaimed);
             let st = slot.state.load(Ordering::Relaxed);
             if lock(st) & RECYCLE != 0 {
                 // A release: it becomes a spare, reset by the `acquire` that takes it.

@@ -191,10 +191,18 @@ impl<T> SyncPool<T> {
             }
             if rebuild {
                 let sh = &mut self.shards[s];
-                for c in [&sh.c.added, &sh.c.local_removed, &sh.c.remote_removed] {
+                for c in [
+                    &sh.c.own.added,
+                    &sh.c.own.local_removed,
+                    &sh.c.shared.remote_removed,
+                ] {
                     c.store(0, Relaxed);
                 }
-                for c in [&sh.c.spared_local, &sh.c.spared_remote, &sh.c.hits] {
+                for c in [
+                    &sh.c.own.spared_local,
+                    &sh.c.shared.spared_remote,
+                    &sh.c.own.hits,
+                ] {
                     c.store(0, Relaxed);
                 }
                 // A vacant slot at version 0 below `made` was retired (its version
@@ -300,7 +308,7 @@ impl<T> Iterator for Drain<'_, T> {
         // SAFETY: live; the pool is borrowed exclusively; the state says vacant from
         // here on, so the value is moved out once.
         let value = unsafe { slot.value_ptr().read() };
-        super::shard::bump(&sh.c.local_removed);
+        super::shard::bump(&sh.c.own.local_removed);
         pool.unreserve();
         slot.state.store(pack(stale, 0), Relaxed);
         if stale != 0 {

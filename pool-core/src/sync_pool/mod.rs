@@ -79,6 +79,8 @@ mod recycle;
 mod shard;
 mod slot;
 mod stats;
+#[cfg(all(test, not(loom)))]
+mod tests;
 
 use alloc::boxed::Box;
 use core::fmt;
@@ -453,8 +455,8 @@ impl<T> SyncPool<T> {
     fn note_removed(&self, ctx: Ctx, shard: u32) {
         let c = &self.shards[shard as usize].c;
         match ctx {
-            Ctx::Owned(s) if s == shard => bump(&c.local_removed),
-            _ => bump_shared(&c.remote_removed),
+            Ctx::Owned(s) if s == shard => bump(&c.own.local_removed),
+            _ => bump_shared(&c.shared.remote_removed),
         }
         self.unreserve();
     }
@@ -563,13 +565,14 @@ impl<T> SyncPool<T> {
             fn drop(&mut self) {
                 let ctx = self.pool.ctx();
                 self.pool.note_removed(ctx, self.shard);
-                let v = version(
-                    self.pool.shards[self.shard as usize]
-                        .slot(self.addr)
-                        .state
-                        .load(Ordering::Relaxed),
-                );
-                self.pool.free_vacant(ctx, self.shard, self.addr, v);
+                // Back on a free list as it was (also a new slot at version 0, which
+                // `free_vacant` would take for a wrapped one).
+                let sh = &self.pool.shards[self.shard as usize];
+                match ctx {
+                    // SAFETY: `ctx` says the calling thread owns this shard.
+                    Ctx::Owned(s) if s == self.shard => unsafe { sh.push_free_local(self.addr) },
+                    _ => sh.push_free_remote(self.addr),
+                }
             }
         }
         reservation.keep();
@@ -592,7 +595,7 @@ impl<T> SyncPool<T> {
             if let Some(addr) = unsafe { shard.pop_free() } {
                 shard.note_added();
                 if count == Count::Miss {
-                    bump(&shard.c.misses);
+                    bump(&shard.c.own.misses);
                 }
                 return Ok((s, addr));
             }
@@ -613,7 +616,7 @@ impl<T> SyncPool<T> {
             };
             shard.note_added();
             if count == Count::Miss {
-                bump(&shard.c.misses);
+                bump(&shard.c.own.misses);
             }
             Ok((s, addr))
         })

@@ -281,7 +281,7 @@ impl<T: Reset> SyncPool<T> {
             let dirty = lock(sh.slot(addr).state.load(Ordering::Relaxed)) & RECYCLE != 0;
             if !dirty {
                 sh.note_added();
-                bump(&sh.c.hits);
+                bump(&sh.c.own.hits);
             }
             Some((s, addr, dirty))
         });
@@ -300,7 +300,7 @@ impl<T: Reset> SyncPool<T> {
                 core::mem::forget(undo);
                 self.with_own_shard(ctx, |_, sh| {
                     sh.note_added();
-                    bump(&sh.c.hits);
+                    bump(&sh.c.own.hits);
                 });
             }
             reservation.keep();
@@ -329,11 +329,11 @@ impl<T> SyncPool<T> {
             Ctx::Owned(s) if s == shard => {
                 // SAFETY: `ctx` says the calling thread owns this shard.
                 unsafe { sh.push_spare_local(addr) };
-                bump(&sh.c.spared_local);
+                bump(&sh.c.own.spared_local);
             }
             _ => {
                 super::slot::push(&sh.remote_spare, addr, sh.slot(addr));
-                super::shard::bump_shared(&sh.c.spared_remote);
+                super::shard::bump_shared(&sh.c.shared.spared_remote);
             }
         }
     }

@@ -28,9 +28,18 @@ pub(super) struct Local {
     pub(super) made: u32,
 }
 
+/// A shard's counters: the owner's on one cache line, the ones other threads bump on
+/// another (so a remote free does not take the owner's line away).
 #[derive(Debug, Default)]
 pub(super) struct Counters {
-    // Owner.
+    pub(super) own: OwnerCounters,
+    pub(super) shared: SharedCounters,
+}
+
+/// Written by the owner only (plain load and store).
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub(super) struct OwnerCounters {
     pub(super) added: AtomicU64,
     pub(super) local_removed: AtomicU64,
     pub(super) high_water: AtomicU64,
@@ -39,10 +48,15 @@ pub(super) struct Counters {
     pub(super) misses: AtomicU64,
     pub(super) capacity: AtomicU64,
     pub(super) spared_local: AtomicU64,
-    // Any thread.
-    pub(super) spared_remote: AtomicU64,
+}
+
+/// Bumped by any thread (`fetch_add`).
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub(super) struct SharedCounters {
     pub(super) remote_removed: AtomicU64,
     pub(super) remote_frees: AtomicU64,
+    pub(super) spared_remote: AtomicU64,
     pub(super) deferred: AtomicU64,
     pub(super) reclaimed: AtomicU64,
 }
@@ -150,7 +164,7 @@ impl<T> Shard<T> {
                 return Err(PoolError::AllocFailed);
             }
             let cap = slot::page_start(page) as u64 + slot::page_len(page) as u64;
-            self.c.capacity.store(cap, Relaxed);
+            self.c.own.capacity.store(cap, Relaxed);
         }
         local.made = addr + 1;
         Ok(addr)
@@ -169,7 +183,7 @@ impl<T> Shard<T> {
                     return Err(PoolError::AllocFailed);
                 }
                 let cap = slot::page_start(page) as u64 + slot::page_len(page) as u64;
-                self.c.capacity.store(cap, Relaxed);
+                self.c.own.capacity.store(cap, Relaxed);
             }
             page += 1;
         }
@@ -191,14 +205,14 @@ impl<T> Shard<T> {
                 local.free = addr;
             });
         }
-        bump(&self.c.local_frees);
+        bump(&self.c.own.local_frees);
     }
 
     /// Puts a vacant slot on the remote free list (any thread).
     #[inline]
     pub(super) fn push_free_remote(&self, addr: u32) {
         slot::push(&self.remote_free, addr, self.slot(addr));
-        bump_shared(&self.c.remote_frees);
+        bump_shared(&self.c.shared.remote_frees);
     }
 
     /// Pops a spare (its state is `HELD`, possibly `RECYCLE`): the owner's list, else what
@@ -270,18 +284,19 @@ impl<T> Shard<T> {
 
     /// Live values in this shard (a snapshot).
     pub(super) fn live(&self) -> u64 {
-        let added = self.c.added.load(Relaxed);
-        let removed = self.c.local_removed.load(Relaxed) + self.c.remote_removed.load(Relaxed);
+        let added = self.c.own.added.load(Relaxed);
+        let removed =
+            self.c.own.local_removed.load(Relaxed) + self.c.shared.remote_removed.load(Relaxed);
         added.saturating_sub(removed)
     }
 
     /// Records a new live value in the high-water mark. Owner only.
     #[inline]
     pub(super) fn note_added(&self) {
-        bump(&self.c.added);
+        bump(&self.c.own.added);
         let live = self.live();
-        if live > self.c.high_water.load(Relaxed) {
-            self.c.high_water.store(live, Relaxed);
+        if live > self.c.own.high_water.load(Relaxed) {
+            self.c.own.high_water.store(live, Relaxed);
         }
     }
 }

@@ -110,19 +110,20 @@ impl SyncPoolStats {
 
 fn shard_stats<T>(sh: &Shard<T>) -> ShardStats {
     let c = &sh.c;
-    let hits = c.hits.load(Relaxed);
+    let hits = c.own.hits.load(Relaxed);
     ShardStats {
         live: sh.live(),
-        capacity: c.capacity.load(Relaxed),
-        high_water: c.high_water.load(Relaxed),
-        local_frees: c.local_frees.load(Relaxed),
-        remote_frees: c.remote_frees.load(Relaxed),
-        deferred: c.deferred.load(Relaxed),
-        reclaimed: c.reclaimed.load(Relaxed),
-        spares: (c.spared_local.load(Relaxed) + c.spared_remote.load(Relaxed)).saturating_sub(hits),
-        remote_releases: c.spared_remote.load(Relaxed),
+        capacity: c.own.capacity.load(Relaxed),
+        high_water: c.own.high_water.load(Relaxed),
+        local_frees: c.own.local_frees.load(Relaxed),
+        remote_frees: c.shared.remote_frees.load(Relaxed),
+        deferred: c.shared.deferred.load(Relaxed),
+        reclaimed: c.shared.reclaimed.load(Relaxed),
+        spares: (c.own.spared_local.load(Relaxed) + c.shared.spared_remote.load(Relaxed))
+            .saturating_sub(hits),
+        remote_releases: c.shared.spared_remote.load(Relaxed),
         acquire_hits: hits,
-        acquire_misses: c.misses.load(Relaxed),
+        acquire_misses: c.own.misses.load(Relaxed),
     }
 }
 
