@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use pool_core::debug::{set_leak_hook, LeakReport};
-use pool_core::{Arena, BinnedAllocator, Pool, Shuffler};
+use pool_core::{Arena, BinnedAllocator, Pool, Shuffler, SyncPool};
 
 /// The line of the statement that calls this macro's expansion site.
 macro_rules! here {
@@ -132,7 +132,13 @@ fn dropping_stores_with_values_calls_the_hook_and_clean_ones_do_not() {
         let mut c = Pool::builder().id(900_006).build();
         c.insert(1);
         drop(c.into_iter());
-        [900_001, 900_003, 900_004]
+        let sync = SyncPool::builder().id(900_007).build();
+        sync.insert(String::from("leaked"));
+        let clean_sync = SyncPool::builder().id(900_008).build();
+        let h = clean_sync.acquire_guard_with(String::new).into_handle();
+        clean_sync.release(h).unwrap(); // a spare is not a leak
+        drop((sync, clean_sync));
+        [900_001, 900_003, 900_004, 900_007]
     };
     set_leak_hook(None);
     let seen = seen.lock().unwrap();
@@ -148,6 +154,60 @@ fn dropping_stores_with_values_calls_the_hook_and_clean_ones_do_not() {
     assert_eq!(binned.groups[0].site.unwrap().file(), file!());
     let shuffler = mine.iter().find(|r| r.id == 900_003).unwrap();
     assert!(shuffler.store.starts_with("Shuffler<"));
+    let sync = mine.iter().find(|r| r.id == 900_007).unwrap();
+    assert!(sync.store.starts_with("SyncPool<"));
+    assert_eq!(sync.live, 1);
+}
+
+#[test]
+fn sync_pool_reports_sites_from_every_thread_and_leaked_guards() {
+    let pool = SyncPool::new();
+    pool.set_debug_tag(Some(3));
+    let main_line = here!();
+    let a = pool.insert(1);
+    let thread_line = std::thread::scope(|s| {
+        s.spawn(|| {
+            let line = here!();
+            pool.insert(2);
+            line
+        })
+        .join()
+        .unwrap()
+    });
+    pool.set_debug_tag(None);
+    let guard_line = here!();
+    std::mem::forget(pool.rent_mut(a).unwrap());
+    let recycled_line = here!();
+    std::mem::forget(pool.acquire_guard_with(|| 9));
+    let report = pool.leak_report();
+    assert_eq!(report.live, 3);
+    let mut lines: Vec<(u32, Option<u64>)> = report
+        .groups
+        .iter()
+        .map(|g| (g.site.unwrap().line(), g.tag))
+        .collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            (main_line + 1, Some(3)),
+            (thread_line + 1, Some(3)),
+            (recycled_line + 1, None)
+        ]
+    );
+    let mut rents: Vec<(u32, bool)> = report
+        .rents
+        .iter()
+        .map(|r| (r.site.unwrap().line(), r.exclusive))
+        .collect();
+    rents.sort_unstable();
+    assert_eq!(rents, [(guard_line + 1, true), (recycled_line + 1, true)]);
+    assert!(
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pool.assert_no_leaks())).is_err()
+    );
+    let mut pool = pool;
+    pool.clear();
+    pool.assert_no_leaks();
 }
 
 #[test]

@@ -17,7 +17,7 @@
 //! With the feature off none of this is compiled in: no fields, no methods, no
 //! `#[track_caller]` on the hot paths.
 
-mod sites;
+pub(crate) mod sites;
 
 use crate::sync::process::RwLock;
 use alloc::boxed::Box;

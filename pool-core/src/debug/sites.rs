@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::Cell;
 use core::panic::Location;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{LeakGroup, LeakReport, LeakedRent};
 
@@ -71,37 +71,48 @@ impl SiteTable {
         rents: Vec<LeakedRent>,
     ) -> LeakReport {
         let now = Instant::now();
-        let mut groups: Vec<LeakGroup> = Vec::new();
-        let mut total = 0;
-        for i in live {
-            total += 1;
+        let entries = live.map(|i| {
             let rec = self.records.get(i).copied().flatten();
-            let (site, tag) = (rec.map(|r| r.site), rec.and_then(|r| r.tag));
             let age = rec.map_or(Default::default(), |r| now.duration_since(r.born));
-            match groups.iter_mut().find(|g| g.site == site && g.tag == tag) {
-                Some(g) => {
-                    g.count += 1;
-                    g.oldest = g.oldest.max(age);
-                    g.newest = g.newest.min(age);
-                }
-                None => groups.push(LeakGroup {
-                    site,
-                    tag,
-                    count: 1,
-                    oldest: age,
-                    newest: age,
-                }),
-            }
-        }
-        groups.sort_by(|a, b| b.count.cmp(&a.count).then(b.oldest.cmp(&a.oldest)));
+            (rec.map(|r| r.site), rec.and_then(|r| r.tag), age)
+        });
+        let (live, groups) = group(entries);
         LeakReport {
             store,
             id,
-            live: total,
+            live,
             groups,
             rents,
         }
     }
+}
+
+/// Groups live values, given as (site, tag, age), by site and tag: most values first.
+/// Returns how many values there were and the groups.
+pub(crate) fn group(
+    entries: impl Iterator<Item = (Option<&'static Location<'static>>, Option<u64>, Duration)>,
+) -> (usize, Vec<LeakGroup>) {
+    let mut groups: Vec<LeakGroup> = Vec::new();
+    let mut total = 0;
+    for (site, tag, age) in entries {
+        total += 1;
+        match groups.iter_mut().find(|g| g.site == site && g.tag == tag) {
+            Some(g) => {
+                g.count += 1;
+                g.oldest = g.oldest.max(age);
+                g.newest = g.newest.min(age);
+            }
+            None => groups.push(LeakGroup {
+                site,
+                tag,
+                count: 1,
+                oldest: age,
+                newest: age,
+            }),
+        }
+    }
+    groups.sort_by(|a, b| b.count.cmp(&a.count).then(b.oldest.cmp(&a.oldest)));
+    (total, groups)
 }
 
 /// Where each slot was last rented. Written through shared references by the rent paths

@@ -82,8 +82,8 @@ pub(crate) mod process {
     #[cfg(feature = "std")]
     pub(crate) use core::sync::atomic::AtomicU64;
     pub(crate) use core::sync::atomic::{AtomicU32, Ordering};
-    #[cfg(feature = "debug")]
-    pub(crate) use std::sync::RwLock;
     #[cfg(feature = "std")]
     pub(crate) use std::sync::{Mutex, MutexGuard, PoisonError};
+    #[cfg(feature = "debug")]
+    pub(crate) use std::sync::{OnceLock, RwLock};
 }

@@ -27,6 +27,7 @@ impl<T> SyncPool<T> {
     /// assert!(pool.get(h).is_none());
     /// ```
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn get(&self, h: Handle<T>) -> Option<Ref<'_, T>> {
         self.rent(h).ok()
     }
@@ -50,6 +51,7 @@ impl<T> SyncPool<T> {
     /// assert!(pool.rent(h).is_ok());
     /// ```
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn rent(&self, h: Handle<T>) -> Result<Ref<'_, T>, RentError> {
         let (shard, addr, slot) = self.locate(h).ok_or(RentError::Stale)?;
         let v = h.version(self.key);
@@ -69,13 +71,15 @@ impl<T> SyncPool<T> {
                 Ordering::Relaxed,
             ) {
                 Ok(_) => {
+                    #[cfg(feature = "debug")]
+                    slot.debug.rented(core::panic::Location::caller());
                     return Ok(Ref {
                         pool: self,
                         slot,
                         shard,
                         addr,
                         version: v,
-                    })
+                    });
                 }
                 Err(now) => cur = now,
             }
@@ -101,6 +105,7 @@ impl<T> SyncPool<T> {
     /// assert_eq!(pool.rent_mut(h).unwrap_err(), RentError::Busy);
     /// assert_eq!(*g, 2);
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn rent_mut(&self, h: Handle<T>) -> Result<RentMut<'_, T>, RentError> {
         let (shard, addr, slot, v) = self.lock_exclusive(h)?;
         Ok(RentMut {
@@ -113,6 +118,7 @@ impl<T> SyncPool<T> {
     }
 
     /// Sets `EXCL` on the live slot `h` names, unless a guard or a pin may see it.
+    #[cfg_attr(feature = "debug", track_caller)]
     pub(super) fn lock_exclusive(
         &self,
         h: Handle<T>,
@@ -134,6 +140,8 @@ impl<T> SyncPool<T> {
             self.unlock_exclusive(shard, addr, slot, v);
             return Err(RentError::Busy);
         }
+        #[cfg(feature = "debug")]
+        slot.debug.rented(core::panic::Location::caller());
         Ok((shard, addr, slot, v))
     }
 
@@ -252,6 +260,7 @@ impl<T> SyncPool<T> {
     /// assert_eq!(pool.take(h).unwrap(), "x");
     /// assert_eq!(pool.take(h).unwrap_err(), RentError::Stale);
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn take(&self, h: Handle<T>) -> Result<T, RentError> {
         let (shard, addr, slot, v) = self.lock_exclusive(h)?;
         let stale = v.wrapping_add(1);

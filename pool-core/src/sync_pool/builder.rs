@@ -167,6 +167,8 @@ impl<T> SyncPoolBuilder<T> {
             factory: self.factory,
             shard_capacity: self.capacity,
             link: Link::NONE,
+            #[cfg(feature = "debug")]
+            debug_tag: super::debug::PoolTag::default(),
             _owns: PhantomData,
         }
     }

@@ -72,6 +72,8 @@
 
 mod access;
 mod builder;
+#[cfg(feature = "debug")]
+mod debug;
 mod epoch;
 mod exclusive;
 mod guard;
@@ -164,6 +166,9 @@ pub struct SyncPool<T> {
     /// Slots each shard allocates when first used.
     shard_capacity: usize,
     link: Link,
+    /// Debug mode: the tag new values get.
+    #[cfg(feature = "debug")]
+    debug_tag: self::debug::PoolTag,
     _owns: PhantomData<T>,
 }
 
@@ -513,6 +518,7 @@ impl<T> SyncPool<T> {
     /// assert_eq!(err.into_value(), "b");
     /// ```
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_insert(&self, value: T) -> Result<Handle<T>, InsertError<T>> {
         let reservation = match Reservation::take(self) {
             Ok(r) => r,
@@ -625,12 +631,15 @@ impl<T> SyncPool<T> {
     /// Writes `value` into a vacant slot taken by `alloc_slot` and makes it live (with
     /// `lock` as its initial lock bits).
     #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
     fn publish(&self, s: u32, addr: u32, value: T, lock: u32) -> Handle<T> {
         let slot = self.shards[s as usize].slot(addr);
         let v = version(slot.state.load(Ordering::Relaxed)).wrapping_add(1);
         // SAFETY: the slot is vacant (even version, no lock) and off every list: this
         // thread took it, and nobody else writes a vacant slot (invariant 2).
         unsafe { slot.value_ptr().write(value) };
+        #[cfg(feature = "debug")]
+        self.record_insert(slot);
         slot.state.store(pack(v, lock), Ordering::Release);
         self.handle(s, addr, v)
     }
@@ -638,6 +647,10 @@ impl<T> SyncPool<T> {
 
 impl<T> Drop for SyncPool<T> {
     fn drop(&mut self) {
+        #[cfg(feature = "debug")]
+        if !self.is_empty() {
+            crate::debug::dropped_with(self.leak_report());
+        }
         self.drop_values();
     }
 }

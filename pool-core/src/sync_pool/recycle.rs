@@ -57,6 +57,7 @@ impl<T: Reset> SyncPool<T> {
     /// let pool: pool_core::SyncPool<String> = pool_core::SyncPool::bounded(0);
     /// assert!(pool.try_acquire().is_err());
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_acquire(&self) -> Result<Handle<T>, PoolError>
     where
         T: Default,
@@ -100,6 +101,7 @@ impl<T: Reset> SyncPool<T> {
     /// assert!(pool.try_acquire_with(String::new).is_ok());
     /// assert!(pool.try_acquire_with(|| unreachable!()).is_err());
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_acquire_with<F: FnOnce() -> T>(&self, make: F) -> Result<Handle<T>, PoolError> {
         self.acquire_inner(make, 0)
             .map(|(s, addr, v)| self.handle(s, addr, v))
@@ -169,6 +171,7 @@ impl<T: Reset> SyncPool<T> {
     /// drop(g);
     /// assert!(pool.try_acquire_guard_with(String::new).is_ok());
     /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_acquire_guard_with<F: FnOnce() -> T>(
         &self,
         make: F,
@@ -268,6 +271,7 @@ impl<T: Reset> SyncPool<T> {
     }
 
     /// Takes a spare or makes a value; publishes it with lock bits `lock_bits`.
+    #[cfg_attr(feature = "debug", track_caller)]
     fn acquire_inner<F: FnOnce() -> T>(
         &self,
         make: F,
@@ -305,6 +309,8 @@ impl<T: Reset> SyncPool<T> {
             }
             reservation.keep();
             let v = version(slot.state.load(Ordering::Relaxed)).wrapping_add(1);
+            #[cfg(feature = "debug")]
+            self.record_insert(slot);
             slot.state.store(pack(v, lock_bits), Ordering::Release);
             return Ok((s, addr, v));
         }

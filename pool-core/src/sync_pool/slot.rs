@@ -86,6 +86,9 @@ pub(super) struct Slot<T> {
     /// The epoch a deferred value was removed in (low 32 bits).
     pub(super) stamp: AtomicU32,
     pub(super) value: UnsafeCell<MaybeUninit<T>>,
+    /// Debug mode: where the value was inserted and last rented.
+    #[cfg(feature = "debug")]
+    pub(super) debug: super::debug::SlotRecord,
 }
 
 impl<T> Slot<T> {
@@ -95,6 +98,8 @@ impl<T> Slot<T> {
             next: AtomicU32::new(NIL),
             stamp: AtomicU32::new(0),
             value: UnsafeCell::new(MaybeUninit::uninit()),
+            #[cfg(feature = "debug")]
+            debug: super::debug::SlotRecord::default(),
         }
     }
 
