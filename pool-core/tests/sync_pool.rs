@@ -615,6 +615,6 @@ fn send_and_sync_bounds() {
     send_sync::<SyncPool<Vec<u8>>>();
     send::<SyncPool<std::cell::Cell<u8>>>();
     send_sync::<pool_core::sync_pool::Ref<'static, String>>();
-    send_sync::<pool_core::sync_pool::Recycled<'static, String>>();
+    send::<pool_core::sync_pool::Recycled<'static, String>>();
     send_sync::<Handle<std::rc::Rc<u8>>>();
 }

@@ -125,7 +125,9 @@ impl<T> SyncPool<T> {
                 };
                 let st = slot.state.load(Ordering::Acquire);
                 let r = &slot.debug;
-                if version(st) & 1 == 1 {
+                // Live, or held by a guard (a removed value a leaked guard still holds,
+                // or a value in a `Recycled` guard that has no handle yet).
+                if version(st) & 1 == 1 || lock(st) & (REFS | EXCL) != 0 {
                     let born = r.born.load(Relaxed);
                     let tag = (born & TAGGED != 0).then(|| r.tag.load(Relaxed));
                     let age = Duration::from_nanos(now.saturating_sub(born & !TAGGED));

@@ -633,15 +633,26 @@ impl<T> SyncPool<T> {
     #[inline]
     #[cfg_attr(feature = "debug", track_caller)]
     fn publish(&self, s: u32, addr: u32, value: T, lock: u32) -> Handle<T> {
+        let v = self.place(s, addr, value, lock, true);
+        self.handle(s, addr, v)
+    }
+
+    /// Writes `value` into a vacant slot taken by `alloc_slot` with lock bits `lock`;
+    /// with `publish`, under a new (odd) version a handle can name, else under the slot's
+    /// even version (no handle reaches it: a `Recycled` guard without a handle). Returns
+    /// the version.
+    #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
+    fn place(&self, s: u32, addr: u32, value: T, lock: u32, publish: bool) -> u32 {
         let slot = self.shards[s as usize].slot(addr);
-        let v = version(slot.state.load(Ordering::Relaxed)).wrapping_add(1);
+        let v = version(slot.state.load(Ordering::Relaxed)) + u32::from(publish);
         // SAFETY: the slot is vacant (even version, no lock) and off every list: this
         // thread took it, and nobody else writes a vacant slot (invariant 2).
         unsafe { slot.value_ptr().write(value) };
         #[cfg(feature = "debug")]
         self.record_insert(slot);
         slot.state.store(pack(v, lock), Ordering::Release);
-        self.handle(s, addr, v)
+        v
     }
 }
 

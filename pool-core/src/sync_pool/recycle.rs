@@ -103,7 +103,7 @@ impl<T: Reset> SyncPool<T> {
     /// ```
     #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_acquire_with<F: FnOnce() -> T>(&self, make: F) -> Result<Handle<T>, PoolError> {
-        self.acquire_inner(make, 0)
+        self.acquire_inner(make, 0, true)
             .map(|(s, addr, v)| self.handle(s, addr, v))
     }
 
@@ -176,13 +176,15 @@ impl<T: Reset> SyncPool<T> {
         &self,
         make: F,
     ) -> Result<Recycled<'_, T>, PoolError> {
-        let (shard, addr, version) = self.acquire_inner(make, EXCL)?;
+        // No handle yet: nothing but this guard can reach the value, so dropping it needs
+        // no read-modify-write and no pin check (see `Recycled::handle`).
+        let (shard, addr, version) = self.acquire_inner(make, EXCL, false)?;
         Ok(Recycled {
             pool: self,
             slot: self.shards[shard as usize].slot(addr),
             shard,
             addr,
-            version,
+            version: core::cell::Cell::new(version),
         })
     }
 
@@ -270,12 +272,35 @@ impl<T: Reset> SyncPool<T> {
         Ok(())
     }
 
+    /// Releases the value of a `Recycled` guard that never got a handle (state: its even
+    /// version `v`, `EXCL`): nothing else can reach it, so no compare-exchange and no pin
+    /// check are needed.
+    #[inline]
+    pub(super) fn release_unpublished(&self, shard: u32, addr: u32, slot: &Slot<T>, v: u32) {
+        slot.state.store(pack(v, HELD), Ordering::Relaxed);
+        let ctx = self.ctx();
+        self.note_removed(ctx, shard);
+        let undo = ResetUndo {
+            pool: self,
+            ctx,
+            shard,
+            addr,
+        };
+        // SAFETY: the value is ours alone (no handle names it, the guard was its only
+        // holder). User code may re-enter the pool: nothing of it is borrowed here.
+        unsafe { (*slot.value_ptr()).reset() };
+        core::mem::forget(undo);
+        self.push_spare(ctx, shard, addr);
+    }
+
     /// Takes a spare or makes a value; publishes it with lock bits `lock_bits`.
     #[cfg_attr(feature = "debug", track_caller)]
+    #[inline]
     fn acquire_inner<F: FnOnce() -> T>(
         &self,
         make: F,
         lock_bits: u32,
+        publish: bool,
     ) -> Result<(u32, u32, u32), PoolError> {
         let reservation = Reservation::take(self)?;
         let ctx = self.ctx();
@@ -308,7 +333,7 @@ impl<T: Reset> SyncPool<T> {
                 });
             }
             reservation.keep();
-            let v = version(slot.state.load(Ordering::Relaxed)).wrapping_add(1);
+            let v = version(slot.state.load(Ordering::Relaxed)) + u32::from(publish);
             #[cfg(feature = "debug")]
             self.record_insert(slot);
             slot.state.store(pack(v, lock_bits), Ordering::Release);
@@ -321,8 +346,8 @@ impl<T: Reset> SyncPool<T> {
         };
         let (s, addr) = self.alloc_slot(ctx, Count::Miss)?;
         reservation.keep();
-        let h = self.publish(s, addr, value, lock_bits);
-        Ok((s, addr, h.version(self.key)))
+        let v = self.place(s, addr, value, lock_bits, publish);
+        Ok((s, addr, v))
     }
 }
 

@@ -13,7 +13,11 @@
 //! | 31 | `EXCL`: an exclusive guard ([`RentMut`](super::RentMut), [`Recycled`](super::Recycled)) or a `take` holds it |
 //!
 //! The value is initialised exactly when the version is odd, or the lock is non-zero (a
-//! removed value some guard still holds, a spare, a deferred value). A removal bumps the
+//! removed value some guard still holds, a spare, a deferred value, or a value in a
+//! [`Recycled`](super::Recycled) guard that has not been given a handle yet: such a value
+//! keeps its slot's even version, so no handle can reach it).
+//!
+//! New slots start at version 2; a slot whose version wraps to 0 is retired. A removal bumps the
 //! version with one compare-exchange and keeps the lock bits: whoever brings the lock
 //! back to zero on a removed slot (the last guard) finishes the removal.
 
@@ -28,6 +32,10 @@ pub(super) const REFS: u32 = (1 << 30) - 1;
 pub(super) const HELD: u32 = 1 << 30;
 /// Exclusively held.
 pub(super) const EXCL: u32 = 1 << 31;
+
+/// The version a new slot starts at (vacant). Version 0 is never reached again except by
+/// wrapping past `u32::MAX`, so a vacant slot at version 0 is a retired one.
+pub(super) const FIRST_VERSION: u32 = 2;
 
 /// "No slot" in the index lists.
 pub(super) const NIL: u32 = u32::MAX;
@@ -94,7 +102,7 @@ pub(super) struct Slot<T> {
 impl<T> Slot<T> {
     pub(super) fn new() -> Self {
         Slot {
-            state: AtomicU64::new(0),
+            state: AtomicU64::new(pack(FIRST_VERSION, 0)),
             next: AtomicU32::new(NIL),
             stamp: AtomicU32::new(0),
             value: UnsafeCell::new(MaybeUninit::uninit()),
