@@ -169,4 +169,3 @@ fn threads_past_the_limit_share_a_shard() {
         assert_eq!(pool.len(), 1);
     });
 }
-

@@ -72,6 +72,9 @@ fn with_registry<R>(registry: &RegistryRef, f: impl FnOnce(&mut Registry) -> R) 
 struct Tid {
     /// `u32::MAX` once given back.
     id: core::cell::Cell<u32>,
+    /// The last store this thread asked [`lookup`] about, and what it remembered for it:
+    /// `(store instance, value)`; instance 0 is none.
+    cache: core::cell::Cell<(u64, u32)>,
     registry: RegistryRef,
 }
 
@@ -91,11 +94,14 @@ impl Tid {
         });
         Tid {
             id: core::cell::Cell::new(id),
+            cache: core::cell::Cell::new((0, 0)),
             registry,
         }
     }
 
     fn give_back(&self) {
+        // What was remembered under the old id must not outlive it.
+        self.cache.set((0, 0));
         let id = self.id.replace(u32::MAX);
         if id != u32::MAX {
             with_registry(&self.registry, |r| r.free.push(id));
@@ -116,10 +122,52 @@ thread_local! {
     static TID: Tid = Tid::take();
 }
 
-/// The calling thread's id, or `None` while its thread-locals are being destroyed.
+/// What [`lookup`] found for the calling thread.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Lookup {
+    /// The value remembered for this store.
+    Hit(u32),
+    /// Nothing remembered for this store; the thread's id.
+    Miss(u32),
+    /// The thread's thread-locals are being destroyed (its id is given back or about to
+    /// be).
+    Gone,
+}
+
+/// Looks up what the calling thread remembered for the store with process-unique
+/// `instance` (see [`remember`]): one thread-local read on the fast path.
 #[inline]
-pub(crate) fn current() -> Option<u32> {
-    TID.try_with(|t| t.id.get()).ok()
+pub(crate) fn lookup(instance: u64) -> Lookup {
+    TID.try_with(|t| {
+        let (key, value) = t.cache.get();
+        if key == instance {
+            Lookup::Hit(value)
+        } else {
+            match t.id.get() {
+                u32::MAX => Lookup::Gone,
+                id => Lookup::Miss(id),
+            }
+        }
+    })
+    .unwrap_or(Lookup::Gone)
+}
+
+/// Remembers `value` for the store `instance` in the calling thread (one store at a time;
+/// forgotten when the thread gives its id back).
+#[inline]
+pub(crate) fn remember(instance: u64, value: u32) {
+    let _ = TID.try_with(|t| {
+        if t.id.get() != u32::MAX {
+            t.cache.set((instance, value));
+        }
+    });
+}
+
+/// A process-unique, never reused, non-zero number for a new store (the key of
+/// [`lookup`]; ids can repeat, instances cannot).
+pub(crate) fn new_instance() -> u64 {
+    static NEXT: crate::sync::process::AtomicU64 = crate::sync::process::AtomicU64::new(1);
+    NEXT.fetch_add(1, crate::sync::process::Ordering::Relaxed)
 }
 
 /// Gives the calling thread's id back as its exit would (for loom models, whose

@@ -277,7 +277,7 @@ impl<T> SyncPool<T> {
                 // no guard, pin or remover could reach it; the version is stale now, so
                 // we are its only owner.
                 let value = unsafe { slot.value_ptr().read() };
-                self.free_vacant(ctx, shard, addr, stale);
+                self.free_vacant(ctx, shard, addr, slot, stale);
                 Ok(value)
             }
             Err(_) => {
@@ -302,7 +302,7 @@ impl<T> SyncPool<T> {
         // taken it since) and nobody else can reach it: its version is stale, no guard
         // holds it, and no pin was active after the version changed.
         let value = unsafe { slot.value_ptr().read() };
-        self.free_vacant(ctx, shard, addr, v);
+        self.free_vacant(ctx, shard, addr, slot, v);
         drop(value);
     }
 
@@ -321,16 +321,16 @@ impl<T> SyncPool<T> {
     /// owner's list if the caller owns the shard, else onto its remote list. A slot whose
     /// version wrapped to 0 is retired instead.
     #[inline]
-    pub(super) fn free_vacant(&self, ctx: Ctx, shard: u32, addr: u32, v: u32) {
-        let sh = &self.shards[shard as usize];
-        sh.slot(addr).state.store(pack(v, 0), Ordering::Relaxed);
+    pub(super) fn free_vacant(&self, ctx: Ctx, shard: u32, addr: u32, slot: &Slot<T>, v: u32) {
+        slot.state.store(pack(v, 0), Ordering::Relaxed);
         if v == 0 {
             return;
         }
+        let sh = &self.shards[shard as usize];
         match ctx {
             // SAFETY: `ctx` says the calling thread owns this shard.
-            Ctx::Owned(s) if s == shard => unsafe { sh.push_free_local(addr) },
-            _ => sh.push_free_remote(addr),
+            Ctx::Owned(s) if s == shard => unsafe { sh.push_free_local(addr, slot) },
+            _ => sh.push_free_remote(addr, slot),
         }
     }
 }

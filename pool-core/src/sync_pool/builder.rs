@@ -162,6 +162,7 @@ impl<T> SyncPoolBuilder<T> {
             epochs: Epochs::new(),
             id,
             key: store_key(id),
+            instance: crate::sync::thread_id::new_instance(),
             bound: self.bound,
             live: AtomicUsize::new(0),
             factory: self.factory,

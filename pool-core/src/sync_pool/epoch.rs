@@ -39,29 +39,48 @@
 use super::shard::{bump_shared, Shard};
 use super::slot::{self, lock, version, EXCL, NIL};
 use super::{Ctx, SyncPool, RECYCLE};
-use crate::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering, Ordering::SeqCst};
+use crate::sync::atomic::{fence, AtomicU64, Ordering, Ordering::SeqCst};
 use crate::Handle;
 
-/// The pool's epoch clock and pin counters (one per epoch modulo 3).
+/// The pool's epoch clock and pin counters: one 21-bit counter per epoch modulo 3, packed
+/// in one word, so "is anything pinned" is a single load.
 #[derive(Debug)]
 pub(super) struct Epochs {
     global: AtomicU64,
-    pins: [Padded; 3],
+    pins: Padded,
 }
 
 #[derive(Debug)]
 #[repr(align(128))]
-struct Padded(AtomicUsize);
+struct Padded(AtomicU64);
+
+/// Bits of one epoch's pin counter.
+const PIN_BITS: u64 = 21;
+const PIN_MASK: u64 = (1 << PIN_BITS) - 1;
+
+/// The unit of epoch `e`'s counter in the packed word.
+#[inline]
+fn unit(e: u64) -> u64 {
+    1 << (PIN_BITS * (e % 3))
+}
+
+/// Epoch `e`'s pin count in the packed word `pins`.
+#[inline]
+fn count(pins: u64, e: u64) -> u64 {
+    (pins >> (PIN_BITS * (e % 3))) & PIN_MASK
+}
+
+#[cold]
+#[track_caller]
+fn too_many_pins() -> ! {
+    panic!("SyncPool::pin: over 2 million pins alive at once (leaked EpochGuards?)")
+}
 
 impl Epochs {
     pub(super) fn new() -> Self {
         Epochs {
             global: AtomicU64::new(2),
-            pins: [
-                Padded(AtomicUsize::new(0)),
-                Padded(AtomicUsize::new(0)),
-                Padded(AtomicUsize::new(0)),
-            ],
+            pins: Padded(AtomicU64::new(0)),
         }
     }
 
@@ -71,13 +90,21 @@ impl Epochs {
     }
 
     /// Registers a pin; returns its epoch.
+    ///
+    /// # Panics
+    ///
+    /// If over 2²¹ − 2 pins are alive in one epoch (leaked guards).
     #[inline]
     pub(super) fn pin(&self) -> u64 {
         loop {
             let e = self.global.load(SeqCst);
-            let counter = &self.pins[(e % 3) as usize].0;
-            counter.fetch_add(1, SeqCst);
-            // Pairs with the fence in `any_pinned` (explicit fences, so that the pairing
+            let prev = self.pins.0.fetch_add(unit(e), SeqCst);
+            if count(prev, e) + 1 >= PIN_MASK {
+                // One more would carry into the next counter.
+                self.pins.0.fetch_sub(unit(e), SeqCst);
+                too_many_pins();
+            }
+            // Pairs with the state changes of removers (explicit, so that the pairing
             // holds in loom's model too, which treats SeqCst accesses as AcqRel).
             fence(SeqCst);
             if self.global.load(SeqCst) == e {
@@ -85,13 +112,13 @@ impl Epochs {
             }
             // The epoch moved between the read and the registration: the pin may sit in
             // an epoch the clock has already passed. Undo and read again.
-            counter.fetch_sub(1, SeqCst);
+            self.pins.0.fetch_sub(unit(e), SeqCst);
         }
     }
 
     #[inline]
     pub(super) fn unpin(&self, epoch: u64) {
-        self.pins[(epoch % 3) as usize].0.fetch_sub(1, SeqCst);
+        self.pins.0.fetch_sub(unit(epoch), SeqCst);
     }
 
     /// Whether any pin is active. Called after a state change, sequentially consistent.
@@ -99,23 +126,24 @@ impl Epochs {
     pub(super) fn any_pinned(&self) -> bool {
         // Every caller has just changed a slot's state with a sequentially consistent
         // read-modify-write; sequentially consistent operations are totally ordered, so
-        // these loads come after it in that order, which is all the argument above needs.
+        // this load comes after it in that order, which is all the argument above needs.
         // Loom models SeqCst accesses as AcqRel only, so under loom the fence that gives
         // the same order explicitly is added.
         #[cfg(loom)]
         fence(SeqCst);
-        self.pins.iter().any(|p| p.0.load(SeqCst) != 0)
+        self.pins.0.load(SeqCst) != 0
     }
 
     /// Pins alive now (a snapshot).
     pub(super) fn pinned(&self) -> usize {
-        self.pins.iter().map(|p| p.0.load(SeqCst)).sum()
+        let p = self.pins.0.load(SeqCst);
+        (count(p, 0) + count(p, 1) + count(p, 2)) as usize
     }
 
     /// Advances the clock by one if no pin is left in the previous epoch.
     pub(super) fn try_advance(&self) -> bool {
         let e = self.global.load(SeqCst);
-        if self.pins[((e + 2) % 3) as usize].0.load(SeqCst) != 0 {
+        if count(self.pins.0.load(SeqCst), e + 2) != 0 {
             return false;
         }
         self.global
@@ -335,13 +363,13 @@ impl<T> SyncPool<T> {
             let st = slot.state.load(Ordering::Relaxed);
             if lock(st) & RECYCLE != 0 {
                 // A release: it becomes a spare, reset by the `acquire` that takes it.
-                self.push_spare(ctx, s, addr);
+                self.push_spare(ctx, s, addr, slot);
                 continue;
             }
             // SAFETY: a deferred value is initialised (invariant 1: `HELD`), off every
             // other list, and ripe: no pin can see it any more.
             let value = unsafe { slot.value_ptr().read() };
-            self.free_vacant(ctx, s, addr, version(st));
+            self.free_vacant(ctx, s, addr, slot, version(st));
             drop(value);
         }
         reclaimed

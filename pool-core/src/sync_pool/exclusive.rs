@@ -313,7 +313,7 @@ impl<T> Iterator for Drain<'_, T> {
         slot.state.store(pack(stale, 0), Relaxed);
         if stale != 0 {
             // SAFETY: exclusive borrow: no thread owns the shard now.
-            unsafe { sh.push_free_local(addr) };
+            unsafe { sh.push_free_local(addr, slot) };
         }
         Some((h, value))
     }

@@ -5,7 +5,8 @@
 //!
 //! Each thread that touches a pool gets a shard of it on first use: the next one from an
 //! atomic counter (round-robin), remembered in the pool under the thread's small reused
-//! id (`sync::thread_id`). A thread inserts into and recycles through its own shard with
+//! id (`sync::thread_id`), and cached in the thread for the pool it used last (so the
+//! common case is one thread-local read). A thread inserts into and recycles through its own shard with
 //! no lock and no atomic read-modify-write (the owner's free list is plain memory).
 //! Values removed or released by *other* threads go onto the owning shard's lock-free
 //! remote lists, which the owner takes whole when its own list runs dry (the mimalloc
@@ -122,6 +123,25 @@ enum Ctx {
     Shared,
 }
 
+impl Ctx {
+    #[inline]
+    fn encode(self) -> u32 {
+        match self {
+            Ctx::Owned(s) => s,
+            Ctx::Shared => u32::MAX,
+        }
+    }
+
+    #[inline]
+    fn decode(v: u32) -> Ctx {
+        if v == u32::MAX {
+            Ctx::Shared
+        } else {
+            Ctx::Owned(v)
+        }
+    }
+}
+
 /// A sharded, thread-safe pool of `T` behind generational [`Handle`]s: insert, read,
 /// rent, remove and recycle from any thread through `&self`.
 ///
@@ -159,6 +179,8 @@ pub struct SyncPool<T> {
     epochs: Epochs,
     id: u32,
     key: u32,
+    /// Process-unique (ids can repeat): the key of the thread's shard cache.
+    instance: u64,
     bound: Option<usize>,
     /// Live values, kept only when bounded.
     live: AtomicUsize,
@@ -344,21 +366,33 @@ impl<T> SyncPool<T> {
     /// The shard the calling thread may use as its owner.
     #[inline]
     fn ctx(&self) -> Ctx {
-        if let Some(tid) = thread_id::current() {
-            if let Some(slot) = self.assign.get(tid as usize) {
-                let a = slot.load(Ordering::Relaxed);
-                if a != 0 {
+        match thread_id::lookup(self.instance) {
+            thread_id::Lookup::Hit(v) => Ctx::decode(v),
+            thread_id::Lookup::Miss(tid) => self.ctx_slow(tid),
+            thread_id::Lookup::Gone => Ctx::Shared,
+        }
+    }
+
+    /// The calling thread (id `tid`) has not used this pool last: find or assign its
+    /// shard, and remember it in the thread.
+    #[cold]
+    fn ctx_slow(&self, tid: u32) -> Ctx {
+        let ctx = match self.assign.get(tid as usize) {
+            Some(slot) => match slot.load(Ordering::Relaxed) {
+                0 => self.assign_shard(slot),
+                a => {
                     let s = u32::from(a) - 1;
-                    return if s < self.owned {
+                    if s < self.owned {
                         Ctx::Owned(s)
                     } else {
                         Ctx::Shared
-                    };
+                    }
                 }
-                return self.assign_shard(slot);
-            }
-        }
-        Ctx::Shared
+            },
+            None => Ctx::Shared,
+        };
+        thread_id::remember(self.instance, ctx.encode());
+        ctx
     }
 
     /// Gives the calling thread (whose id's entry is `slot`) the next shard, or the
@@ -390,7 +424,7 @@ impl<T> SyncPool<T> {
     /// Runs `f` on the shard the calling thread may use as its owner: its own, or the
     /// shared shard under the shared lock. `f` must not run user code.
     #[inline]
-    fn with_own_shard<R>(&self, ctx: Ctx, f: impl FnOnce(u32, &Shard<T>) -> R) -> R {
+    fn with_own_shard<'s, R>(&'s self, ctx: Ctx, f: impl FnOnce(u32, &'s Shard<T>) -> R) -> R {
         match ctx {
             Ctx::Owned(s) => f(s, &self.shards[s as usize]),
             Ctx::Shared => {
@@ -525,9 +559,10 @@ impl<T> SyncPool<T> {
             Err(e) => return Err(InsertError::new(value, e)),
         };
         match self.alloc_slot(self.ctx(), Count::Insert) {
-            Ok((s, addr)) => {
+            Ok((s, addr, slot)) => {
                 reservation.keep();
-                Ok(self.publish(s, addr, value, 0))
+                let v = self.place(slot, value, 0, true);
+                Ok(self.handle(s, addr, v))
             }
             Err(e) => Err(InsertError::new(value, e)),
         }
@@ -555,11 +590,10 @@ impl<T> SyncPool<T> {
             Ok(r) => r,
             Err(e) => insert_panic(e),
         };
-        let (s, addr) = match self.alloc_slot(self.ctx(), Count::Insert) {
+        let (s, addr, slot) = match self.alloc_slot(self.ctx(), Count::Insert) {
             Ok(x) => x,
             Err(e) => insert_panic(e),
         };
-        let slot = self.shards[s as usize].slot(addr);
         let v = version(slot.state.load(Ordering::Relaxed)).wrapping_add(1);
         // Give the slot back (and the count) if `f` panics.
         struct Undo<'a, T> {
@@ -576,8 +610,10 @@ impl<T> SyncPool<T> {
                 let sh = &self.pool.shards[self.shard as usize];
                 match ctx {
                     // SAFETY: `ctx` says the calling thread owns this shard.
-                    Ctx::Owned(s) if s == self.shard => unsafe { sh.push_free_local(self.addr) },
-                    _ => sh.push_free_remote(self.addr),
+                    Ctx::Owned(s) if s == self.shard => unsafe {
+                        sh.push_free_local(self.addr, sh.slot(self.addr))
+                    },
+                    _ => sh.push_free_remote(self.addr, sh.slot(self.addr)),
                 }
             }
         }
@@ -589,52 +625,47 @@ impl<T> SyncPool<T> {
         };
         let value = f(self.handle(s, addr, v));
         core::mem::forget(undo);
-        self.publish(s, addr, value, 0)
+        self.place(slot, value, 0, true);
+        self.handle(s, addr, v)
     }
 
     /// Takes a vacant slot in the caller's shard and counts the new value.
     #[inline]
-    fn alloc_slot(&self, ctx: Ctx, count: Count) -> Result<(u32, u32), PoolError> {
+    fn alloc_slot(&self, ctx: Ctx, count: Count) -> Result<(u32, u32, &Slot<T>), PoolError> {
         if let Ctx::Owned(s) = ctx {
             let shard = &self.shards[s as usize];
             // SAFETY: `ctx` says the calling thread owns shard `s`.
-            if let Some(addr) = unsafe { shard.pop_free() } {
+            if let Some((addr, slot)) = unsafe { shard.pop_free() } {
                 shard.note_added();
                 if count == Count::Miss {
                     bump(&shard.c.own.misses);
                 }
-                return Ok((s, addr));
+                return Ok((s, addr, slot));
             }
         }
         self.alloc_slot_slow(ctx, count)
     }
 
     #[cold]
-    fn alloc_slot_slow(&self, ctx: Ctx, count: Count) -> Result<(u32, u32), PoolError> {
+    fn alloc_slot_slow(&self, ctx: Ctx, count: Count) -> Result<(u32, u32, &Slot<T>), PoolError> {
         // Deferred values are not reclaimed here: that would run other values' `Drop`
         // inside an insert. The last pin to go, and `collect`, reclaim them.
         self.with_own_shard(ctx, |s, shard| {
             // SAFETY: `with_own_shard` runs this as the shard's owner.
-            let addr = match unsafe { shard.pop_free() } {
-                Some(addr) => addr,
-                // SAFETY: as above.
-                None => unsafe { shard.with_local(|l| shard.make_slot(l)) }?,
+            let (addr, slot) = match unsafe { shard.pop_free() } {
+                Some(taken) => taken,
+                None => {
+                    // SAFETY: as above.
+                    let addr = unsafe { shard.with_local(|l| shard.make_slot(l)) }?;
+                    (addr, shard.slot(addr))
+                }
             };
             shard.note_added();
             if count == Count::Miss {
                 bump(&shard.c.own.misses);
             }
-            Ok((s, addr))
+            Ok((s, addr, slot))
         })
-    }
-
-    /// Writes `value` into a vacant slot taken by `alloc_slot` and makes it live (with
-    /// `lock` as its initial lock bits).
-    #[inline]
-    #[cfg_attr(feature = "debug", track_caller)]
-    fn publish(&self, s: u32, addr: u32, value: T, lock: u32) -> Handle<T> {
-        let v = self.place(s, addr, value, lock, true);
-        self.handle(s, addr, v)
     }
 
     /// Writes `value` into a vacant slot taken by `alloc_slot` with lock bits `lock`;
@@ -643,8 +674,7 @@ impl<T> SyncPool<T> {
     /// the version.
     #[inline]
     #[cfg_attr(feature = "debug", track_caller)]
-    fn place(&self, s: u32, addr: u32, value: T, lock: u32, publish: bool) -> u32 {
-        let slot = self.shards[s as usize].slot(addr);
+    fn place(&self, slot: &Slot<T>, value: T, lock: u32, publish: bool) -> u32 {
         let v = version(slot.state.load(Ordering::Relaxed)) + u32::from(publish);
         // SAFETY: the slot is vacant (even version, no lock) and off every list: this
         // thread took it, and nobody else writes a vacant slot (invariant 2).

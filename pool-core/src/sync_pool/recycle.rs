@@ -104,7 +104,7 @@ impl<T: Reset> SyncPool<T> {
     #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_acquire_with<F: FnOnce() -> T>(&self, make: F) -> Result<Handle<T>, PoolError> {
         self.acquire_inner(make, 0, true)
-            .map(|(s, addr, v)| self.handle(s, addr, v))
+            .map(|(s, addr, _, v)| self.handle(s, addr, v))
     }
 
     /// Acquires a value (as [`acquire`](SyncPool::acquire)) inside a guard that releases
@@ -178,10 +178,10 @@ impl<T: Reset> SyncPool<T> {
     ) -> Result<Recycled<'_, T>, PoolError> {
         // No handle yet: nothing but this guard can reach the value, so dropping it needs
         // no read-modify-write and no pin check (see `Recycled::handle`).
-        let (shard, addr, version) = self.acquire_inner(make, EXCL, false)?;
+        let (shard, addr, slot, version) = self.acquire_inner(make, EXCL, false)?;
         Ok(Recycled {
             pool: self,
-            slot: self.shards[shard as usize].slot(addr),
+            slot,
             shard,
             addr,
             version: core::cell::Cell::new(version),
@@ -268,7 +268,7 @@ impl<T: Reset> SyncPool<T> {
         // the pool: nothing of the pool is borrowed here.
         unsafe { (*slot.value_ptr()).reset() };
         core::mem::forget(undo);
-        self.push_spare(ctx, shard, addr);
+        self.push_spare(ctx, shard, addr, slot);
         Ok(())
     }
 
@@ -290,7 +290,7 @@ impl<T: Reset> SyncPool<T> {
         // holder). User code may re-enter the pool: nothing of it is borrowed here.
         unsafe { (*slot.value_ptr()).reset() };
         core::mem::forget(undo);
-        self.push_spare(ctx, shard, addr);
+        self.push_spare(ctx, shard, addr, slot);
     }
 
     /// Takes a spare or makes a value; publishes it with lock bits `lock_bits`.
@@ -301,21 +301,20 @@ impl<T: Reset> SyncPool<T> {
         make: F,
         lock_bits: u32,
         publish: bool,
-    ) -> Result<(u32, u32, u32), PoolError> {
+    ) -> Result<(u32, u32, &Slot<T>, u32), PoolError> {
         let reservation = Reservation::take(self)?;
         let ctx = self.ctx();
         let spare = self.with_own_shard(ctx, |s, sh| {
             // SAFETY: `with_own_shard` runs this as the shard's owner.
-            let addr = unsafe { sh.pop_spare() }?;
-            let dirty = lock(sh.slot(addr).state.load(Ordering::Relaxed)) & RECYCLE != 0;
+            let (addr, slot) = unsafe { sh.pop_spare() }?;
+            let dirty = lock(slot.state.load(Ordering::Relaxed)) & RECYCLE != 0;
             if !dirty {
                 sh.note_added();
                 bump(&sh.c.own.hits);
             }
-            Some((s, addr, dirty))
+            Some((s, addr, slot, dirty))
         });
-        if let Some((s, addr, dirty)) = spare {
-            let slot = self.shards[s as usize].slot(addr);
+        if let Some((s, addr, slot, dirty)) = spare {
             if dirty {
                 // Released while a pin was active: reset it now.
                 let undo = ResetUndo {
@@ -337,33 +336,34 @@ impl<T: Reset> SyncPool<T> {
             #[cfg(feature = "debug")]
             self.record_insert(slot);
             slot.state.store(pack(v, lock_bits), Ordering::Release);
-            return Ok((s, addr, v));
+            return Ok((s, addr, slot, v));
         }
         // User code before any bookkeeping: a panic leaves the pool as it was.
         let value = match self.factory {
             Some(f) => f(),
             None => make(),
         };
-        let (s, addr) = self.alloc_slot(ctx, Count::Miss)?;
+        let (s, addr, slot) = self.alloc_slot(ctx, Count::Miss)?;
         reservation.keep();
-        let v = self.place(s, addr, value, lock_bits, publish);
-        Ok((s, addr, v))
+        let v = self.place(slot, value, lock_bits, publish);
+        Ok((s, addr, slot, v))
     }
 }
 
 impl<T> SyncPool<T> {
     /// Puts a spare on the owner's spare list if the caller owns the shard, else on the
     /// shard's remote spare list.
-    pub(super) fn push_spare(&self, ctx: Ctx, shard: u32, addr: u32) {
+    #[inline]
+    pub(super) fn push_spare(&self, ctx: Ctx, shard: u32, addr: u32, slot: &Slot<T>) {
         let sh = &self.shards[shard as usize];
         match ctx {
             Ctx::Owned(s) if s == shard => {
                 // SAFETY: `ctx` says the calling thread owns this shard.
-                unsafe { sh.push_spare_local(addr) };
+                unsafe { sh.push_spare_local(addr, slot) };
                 bump(&sh.c.own.spared_local);
             }
             _ => {
-                super::slot::push(&sh.remote_spare, addr, sh.slot(addr));
+                super::slot::push(&sh.remote_spare, addr, slot);
                 super::shard::bump_shared(&sh.c.shared.spared_remote);
             }
         }
@@ -385,7 +385,8 @@ impl<T> Drop for ResetUndo<'_, T> {
         // SAFETY: the value was ours (released, off every list) when `reset` panicked;
         // it is still initialised.
         let value = unsafe { slot.value_ptr().read() };
-        self.pool.free_vacant(self.ctx, self.shard, self.addr, v);
+        self.pool
+            .free_vacant(self.ctx, self.shard, self.addr, slot, v);
         drop(value);
     }
 }

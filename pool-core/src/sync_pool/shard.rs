@@ -126,14 +126,15 @@ impl<T> Shard<T> {
     ///
     /// As [`with_local`](Shard::with_local).
     #[inline]
-    pub(super) unsafe fn pop_free(&self) -> Option<u32> {
+    pub(super) unsafe fn pop_free(&self) -> Option<(u32, &Slot<T>)> {
         // SAFETY: forwarded from the caller.
         unsafe {
             self.with_local(|local| {
                 if local.free != NIL {
                     let addr = local.free;
-                    local.free = self.slot(addr).next.load(Relaxed);
-                    return Some(addr);
+                    let slot = self.slot(addr);
+                    local.free = slot.next.load(Relaxed);
+                    return Some((addr, slot));
                 }
                 self.pop_remote_free(local)
             })
@@ -141,13 +142,14 @@ impl<T> Shard<T> {
     }
 
     #[cold]
-    fn pop_remote_free(&self, local: &mut Local) -> Option<u32> {
+    fn pop_remote_free(&self, local: &mut Local) -> Option<(u32, &Slot<T>)> {
         let remote = slot::take_all(&self.remote_free);
         if remote == NIL {
             return None;
         }
-        local.free = self.slot(remote).next.load(Relaxed);
-        Some(remote)
+        let slot = self.slot(remote);
+        local.free = slot.next.load(Relaxed);
+        Some((remote, slot))
     }
 
     /// Makes slot `made`, allocating its page if it is the first of one.
@@ -196,8 +198,7 @@ impl<T> Shard<T> {
     ///
     /// As [`with_local`](Shard::with_local).
     #[inline]
-    pub(super) unsafe fn push_free_local(&self, addr: u32) {
-        let slot = self.slot(addr);
+    pub(super) unsafe fn push_free_local(&self, addr: u32, slot: &Slot<T>) {
         // SAFETY: forwarded from the caller.
         unsafe {
             self.with_local(|local| {
@@ -210,8 +211,8 @@ impl<T> Shard<T> {
 
     /// Puts a vacant slot on the remote free list (any thread).
     #[inline]
-    pub(super) fn push_free_remote(&self, addr: u32) {
-        slot::push(&self.remote_free, addr, self.slot(addr));
+    pub(super) fn push_free_remote(&self, addr: u32, slot: &Slot<T>) {
+        slot::push(&self.remote_free, addr, slot);
         bump_shared(&self.c.shared.remote_frees);
     }
 
@@ -222,7 +223,7 @@ impl<T> Shard<T> {
     ///
     /// As [`with_local`](Shard::with_local).
     #[inline]
-    pub(super) unsafe fn pop_spare(&self) -> Option<u32> {
+    pub(super) unsafe fn pop_spare(&self) -> Option<(u32, &Slot<T>)> {
         // SAFETY: forwarded from the caller.
         unsafe {
             self.with_local(|local| {
@@ -233,8 +234,9 @@ impl<T> Shard<T> {
                     }
                 }
                 let addr = local.spare;
-                local.spare = self.slot(addr).next.load(Relaxed);
-                Some(addr)
+                let slot = self.slot(addr);
+                local.spare = slot.next.load(Relaxed);
+                Some((addr, slot))
             })
         }
     }
@@ -245,8 +247,7 @@ impl<T> Shard<T> {
     ///
     /// As [`with_local`](Shard::with_local).
     #[inline]
-    pub(super) unsafe fn push_spare_local(&self, addr: u32) {
-        let slot = self.slot(addr);
+    pub(super) unsafe fn push_spare_local(&self, addr: u32, slot: &Slot<T>) {
         // SAFETY: forwarded from the caller.
         unsafe {
             self.with_local(|local| {
@@ -293,8 +294,20 @@ impl<T> Shard<T> {
     /// Records a new live value in the high-water mark. Owner only.
     #[inline]
     pub(super) fn note_added(&self) {
-        bump(&self.c.own.added);
-        let live = self.live();
+        let own = &self.c.own;
+        let added = own.added.load(Relaxed) + 1;
+        own.added.store(added, Relaxed);
+        // `added - local_removed` bounds the live count from above; only when that bound
+        // passes the mark is the other threads' count read (it is on their cache line).
+        let bound = added.saturating_sub(own.local_removed.load(Relaxed));
+        if bound > own.high_water.load(Relaxed) {
+            self.note_high_water(bound);
+        }
+    }
+
+    #[cold]
+    fn note_high_water(&self, bound: u64) {
+        let live = bound.saturating_sub(self.c.shared.remote_removed.load(Relaxed));
         if live > self.c.own.high_water.load(Relaxed) {
             self.c.own.high_water.store(live, Relaxed);
         }
