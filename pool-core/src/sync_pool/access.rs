@@ -313,7 +313,7 @@ impl<T> SyncPool<T> {
         slot.stamp
             .store(self.epochs.now() as u32, Ordering::Relaxed);
         let sh = &self.shards[shard as usize];
-        slot::push(&sh.deferred, addr, slot);
+        slot::push(&sh.remote.deferred, addr, slot);
         bump_shared(&sh.c.shared.deferred);
     }
 

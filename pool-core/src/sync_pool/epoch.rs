@@ -320,7 +320,7 @@ impl<T> SyncPool<T> {
         if self
             .shards
             .iter()
-            .all(|s| s.deferred.load(Ordering::Relaxed) == NIL)
+            .all(|s| s.remote.deferred.load(Ordering::Relaxed) == NIL)
         {
             return;
         }
@@ -341,13 +341,13 @@ impl<T> SyncPool<T> {
                     let addr = self.rest;
                     let slot = self.shard.slot(addr);
                     self.rest = slot.next.load(Ordering::Relaxed);
-                    slot::push(&self.shard.deferred, addr, slot);
+                    slot::push(&self.shard.remote.deferred, addr, slot);
                 }
             }
         }
         let mut list = Requeue {
             shard: sh,
-            rest: slot::take_all(&sh.deferred),
+            rest: slot::take_all(&sh.remote.deferred),
         };
         let mut reclaimed = 0;
         while list.rest != NIL {
@@ -355,7 +355,7 @@ impl<T> SyncPool<T> {
             let slot = sh.slot(addr);
             list.rest = slot.next.load(Ordering::Relaxed);
             if !self.epochs.is_ripe(slot.stamp.load(Ordering::Relaxed)) {
-                slot::push(&sh.deferred, addr, slot);
+                slot::push(&sh.remote.deferred, addr, slot);
                 continue;
             }
             reclaimed += 1;

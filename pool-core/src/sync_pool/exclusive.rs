@@ -200,7 +200,8 @@ impl<T> SyncPool<T> {
                 }
                 for c in [
                     &sh.c.own.spared_local,
-                    &sh.c.shared.spared_remote,
+                    &sh.c.own.spared_remote_taken,
+                    &sh.c.own.remote_seen,
                     &sh.c.own.hits,
                 ] {
                     c.store(0, Relaxed);

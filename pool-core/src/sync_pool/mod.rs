@@ -24,7 +24,8 @@
 //! bits and the slot's address inside the shard in the low 24 (so a shard holds up to
 //! 2²⁴ values); its generation is the slot's version under the pool's key, exactly as in
 //! [`Pool`](crate::Pool). Stale, forged and foreign handles get `None` or
-//! [`RentError::Stale`]; a slot whose version would wrap is retired.
+//! [`RentError::Stale`](crate::RentError::Stale); a slot whose version would wrap is
+//! retired.
 //!
 //! # Guards and removal
 //!

@@ -363,8 +363,7 @@ impl<T> SyncPool<T> {
                 bump(&sh.c.own.spared_local);
             }
             _ => {
-                super::slot::push(&sh.remote_spare, addr, slot);
-                super::shard::bump_shared(&sh.c.shared.spared_remote);
+                sh.remote.spare.push(addr, slot);
             }
         }
     }

@@ -12,7 +12,7 @@
 //! Counters in [`Counters`] under "owner" are written by the owner alone (a plain load and
 //! store, no read-modify-write); those under "any thread" are `fetch_add`ed.
 
-use super::slot::{self, Pages, Slot, NIL, PAGES, SHARD_SLOTS};
+use super::slot::{self, CountedList, Pages, Slot, NIL, PAGES, SHARD_SLOTS};
 use crate::error::PoolError;
 use crate::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use crate::sync::cell::UnsafeCell;
@@ -48,6 +48,12 @@ pub(super) struct OwnerCounters {
     pub(super) misses: AtomicU64,
     pub(super) capacity: AtomicU64,
     pub(super) spared_local: AtomicU64,
+    /// Remote frees and remote spares the owner took (the lists count what is not taken
+    /// yet).
+    pub(super) remote_frees_taken: AtomicU64,
+    pub(super) spared_remote_taken: AtomicU64,
+    /// `SharedCounters::remote_removed` as the owner last read it (at most the real one).
+    pub(super) remote_seen: AtomicU64,
 }
 
 /// Bumped by any thread (`fetch_add`).
@@ -55,8 +61,6 @@ pub(super) struct OwnerCounters {
 #[repr(align(128))]
 pub(super) struct SharedCounters {
     pub(super) remote_removed: AtomicU64,
-    pub(super) remote_frees: AtomicU64,
-    pub(super) spared_remote: AtomicU64,
     pub(super) deferred: AtomicU64,
     pub(super) reclaimed: AtomicU64,
 }
@@ -73,12 +77,35 @@ pub(super) fn bump_shared(counter: &AtomicU64) {
     counter.fetch_add(1, Relaxed);
 }
 
+/// Keeps what it holds on cache lines of its own (the owner's side and the side other
+/// threads write must not share a line, nor with the page table everyone reads).
+#[derive(Debug)]
+#[repr(align(128))]
+pub(super) struct CacheLine<T>(pub(super) T);
+
+impl<T> core::ops::Deref for CacheLine<T> {
+    type Target = T;
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// What other threads push to a shard.
+#[derive(Debug)]
+pub(super) struct Remote {
+    /// Slots freed by other threads.
+    pub(super) free: CountedList,
+    /// Values released by other threads (spares).
+    pub(super) spare: CountedList,
+    /// Removed values waiting for an epoch (any thread pushes and takes).
+    pub(super) deferred: AtomicU32,
+}
+
 pub(super) struct Shard<T> {
     pub(super) pages: Pages<T>,
-    local: UnsafeCell<Local>,
-    pub(super) remote_free: AtomicU32,
-    pub(super) remote_spare: AtomicU32,
-    pub(super) deferred: AtomicU32,
+    local: CacheLine<UnsafeCell<Local>>,
+    pub(super) remote: CacheLine<Remote>,
     pub(super) c: Counters,
 }
 
@@ -86,14 +113,16 @@ impl<T> Shard<T> {
     pub(super) fn new() -> Self {
         Shard {
             pages: Pages::new(),
-            local: UnsafeCell::new(Local {
+            local: CacheLine(UnsafeCell::new(Local {
                 free: NIL,
                 spare: NIL,
                 made: 0,
+            })),
+            remote: CacheLine(Remote {
+                free: CountedList::new(),
+                spare: CountedList::new(),
+                deferred: AtomicU32::new(NIL),
             }),
-            remote_free: AtomicU32::new(NIL),
-            remote_spare: AtomicU32::new(NIL),
-            deferred: AtomicU32::new(NIL),
             c: Counters::default(),
         }
     }
@@ -143,10 +172,16 @@ impl<T> Shard<T> {
 
     #[cold]
     fn pop_remote_free(&self, local: &mut Local) -> Option<(u32, &Slot<T>)> {
-        let remote = slot::take_all(&self.remote_free);
+        let (remote, pushed) = self.remote.free.take_all();
         if remote == NIL {
             return None;
         }
+        let taken = &self.c.own.remote_frees_taken;
+        taken.store(taken.load(Relaxed) + u64::from(pushed), Relaxed);
+        self.c
+            .own
+            .remote_seen
+            .store(self.c.shared.remote_removed.load(Relaxed), Relaxed);
         let slot = self.slot(remote);
         local.free = slot.next.load(Relaxed);
         Some((remote, slot))
@@ -212,8 +247,7 @@ impl<T> Shard<T> {
     /// Puts a vacant slot on the remote free list (any thread).
     #[inline]
     pub(super) fn push_free_remote(&self, addr: u32, slot: &Slot<T>) {
-        slot::push(&self.remote_free, addr, slot);
-        bump_shared(&self.c.shared.remote_frees);
+        self.remote.free.push(addr, slot);
     }
 
     /// Pops a spare (its state is `HELD`, possibly `RECYCLE`): the owner's list, else what
@@ -228,10 +262,13 @@ impl<T> Shard<T> {
         unsafe {
             self.with_local(|local| {
                 if local.spare == NIL {
-                    local.spare = slot::take_all(&self.remote_spare);
-                    if local.spare == NIL {
+                    let (head, pushed) = self.remote.spare.take_all();
+                    if head == NIL {
                         return None;
                     }
+                    local.spare = head;
+                    let taken = &self.c.own.spared_remote_taken;
+                    taken.store(taken.load(Relaxed) + u64::from(pushed), Relaxed);
                 }
                 let addr = local.spare;
                 let slot = self.slot(addr);
@@ -271,9 +308,9 @@ impl<T> Shard<T> {
             self.slot(addr).next.store(head, Relaxed);
             head = addr;
         }
-        self.remote_free.store(NIL, Relaxed);
-        self.remote_spare.store(NIL, Relaxed);
-        self.deferred.store(NIL, Relaxed);
+        self.remote.free.clear();
+        self.remote.spare.clear();
+        self.remote.deferred.store(NIL, Relaxed);
         // SAFETY: `&mut self`.
         unsafe {
             self.with_local(|l| {
@@ -297,9 +334,12 @@ impl<T> Shard<T> {
         let own = &self.c.own;
         let added = own.added.load(Relaxed) + 1;
         own.added.store(added, Relaxed);
-        // `added - local_removed` bounds the live count from above; only when that bound
-        // passes the mark is the other threads' count read (it is on their cache line).
-        let bound = added.saturating_sub(own.local_removed.load(Relaxed));
+        // `added - local_removed - remote_seen` bounds the live count from above; only when
+        // that bound passes the mark is the other threads' count read (it is on their
+        // cache line).
+        let bound = added
+            .saturating_sub(own.local_removed.load(Relaxed))
+            .saturating_sub(own.remote_seen.load(Relaxed));
         if bound > own.high_water.load(Relaxed) {
             self.note_high_water(bound);
         }
@@ -307,9 +347,13 @@ impl<T> Shard<T> {
 
     #[cold]
     fn note_high_water(&self, bound: u64) {
-        let live = bound.saturating_sub(self.c.shared.remote_removed.load(Relaxed));
-        if live > self.c.own.high_water.load(Relaxed) {
-            self.c.own.high_water.store(live, Relaxed);
+        let own = &self.c.own;
+        let seen = own.remote_seen.load(Relaxed);
+        let now = self.c.shared.remote_removed.load(Relaxed);
+        own.remote_seen.store(now, Relaxed);
+        let live = bound.saturating_sub(now.saturating_sub(seen));
+        if live > own.high_water.load(Relaxed) {
+            own.high_water.store(live, Relaxed);
         }
     }
 }

@@ -139,6 +139,65 @@ pub(super) fn push(head: &AtomicU32, addr: u32, slot: &Slot<impl Sized>) {
     }
 }
 
+/// A lock-free list that also counts what was pushed on it since it was last taken: its
+/// head and the count share one word, so a push is one compare-exchange and the count
+/// costs nothing more. Any thread pushes; the owner takes the whole list.
+#[derive(Debug)]
+pub(super) struct CountedList {
+    /// Low half: the head (`NIL` when empty); high half: pushes since the last take.
+    word: AtomicU64,
+}
+
+impl CountedList {
+    pub(super) fn new() -> Self {
+        CountedList {
+            word: AtomicU64::new(NIL as u64),
+        }
+    }
+
+    /// Pushes `addr` (whose slot is `slot`). No ABA problem: the list is only ever taken
+    /// whole.
+    #[inline]
+    pub(super) fn push(&self, addr: u32, slot: &Slot<impl Sized>) {
+        let mut w = self.word.load(Ordering::Relaxed);
+        loop {
+            slot.next.store(w as u32, Ordering::Relaxed);
+            let pushed = (w >> 32).wrapping_add(1) & 0xFFFF_FFFF;
+            match self.word.compare_exchange_weak(
+                w,
+                (pushed << 32) | addr as u64,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(now) => w = now,
+            }
+        }
+    }
+
+    /// Takes the whole list: its head and how many were pushed on it. Links are then read
+    /// with relaxed loads (the acquire here synchronises with every push, through the
+    /// release sequence of the word).
+    #[inline]
+    pub(super) fn take_all(&self) -> (u32, u32) {
+        if self.word.load(Ordering::Relaxed) as u32 == NIL {
+            return (NIL, 0);
+        }
+        let w = self.word.swap(NIL as u64, Ordering::Acquire);
+        (w as u32, (w >> 32) as u32)
+    }
+
+    /// Pushes not taken yet (a snapshot).
+    pub(super) fn pending(&self) -> u64 {
+        self.word.load(Ordering::Relaxed) >> 32
+    }
+
+    /// Empties the list (exclusive access).
+    pub(super) fn clear(&self) {
+        self.word.store(NIL as u64, Ordering::Relaxed);
+    }
+}
+
 /// Takes a whole lock-free list; its links are then read with relaxed loads (the acquire
 /// here synchronises with every push, through the release sequence of the head).
 #[inline]

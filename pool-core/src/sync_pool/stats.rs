@@ -111,17 +111,17 @@ impl SyncPoolStats {
 fn shard_stats<T>(sh: &Shard<T>) -> ShardStats {
     let c = &sh.c;
     let hits = c.own.hits.load(Relaxed);
+    let spared_remote = c.own.spared_remote_taken.load(Relaxed) + sh.remote.spare.pending();
     ShardStats {
         live: sh.live(),
         capacity: c.own.capacity.load(Relaxed),
         high_water: c.own.high_water.load(Relaxed),
         local_frees: c.own.local_frees.load(Relaxed),
-        remote_frees: c.shared.remote_frees.load(Relaxed),
+        remote_frees: c.own.remote_frees_taken.load(Relaxed) + sh.remote.free.pending(),
         deferred: c.shared.deferred.load(Relaxed),
         reclaimed: c.shared.reclaimed.load(Relaxed),
-        spares: (c.own.spared_local.load(Relaxed) + c.shared.spared_remote.load(Relaxed))
-            .saturating_sub(hits),
-        remote_releases: c.shared.spared_remote.load(Relaxed),
+        spares: (c.own.spared_local.load(Relaxed) + spared_remote).saturating_sub(hits),
+        remote_releases: spared_remote,
         acquire_hits: hits,
         acquire_misses: c.own.misses.load(Relaxed),
     }
