@@ -178,10 +178,7 @@ impl<T> Shard<T> {
         }
         let taken = &self.c.own.remote_frees_taken;
         taken.store(taken.load(Relaxed) + u64::from(pushed), Relaxed);
-        self.c
-            .own
-            .remote_seen
-            .store(self.c.shared.remote_removed.load(Relaxed), Relaxed);
+        self.refresh_remote_seen();
         let slot = self.slot(remote);
         local.free = slot.next.load(Relaxed);
         Some((remote, slot))
@@ -227,6 +224,14 @@ impl<T> Shard<T> {
         Ok(())
     }
 
+    /// Reads how many values other threads removed (on the owner's slow paths, so that
+    /// the high-water check of every insert stays on the owner's cache line).
+    #[inline]
+    fn refresh_remote_seen(&self) {
+        let now = self.c.shared.remote_removed.load(Relaxed);
+        self.c.own.remote_seen.store(now, Relaxed);
+    }
+
     /// Puts a vacant slot back on the owner's free list.
     ///
     /// # Safety
@@ -269,6 +274,7 @@ impl<T> Shard<T> {
                     local.spare = head;
                     let taken = &self.c.own.spared_remote_taken;
                     taken.store(taken.load(Relaxed) + u64::from(pushed), Relaxed);
+                    self.refresh_remote_seen();
                 }
                 let addr = local.spare;
                 let slot = self.slot(addr);
