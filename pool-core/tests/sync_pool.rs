@@ -618,3 +618,40 @@ fn send_and_sync_bounds() {
     send::<pool_core::sync_pool::Recycled<'static, String>>();
     send_sync::<Handle<std::rc::Rc<u8>>>();
 }
+
+#[test]
+fn releases_from_other_threads_keep_len_and_bound_exact() {
+    let pool: SyncPool<String> = SyncPool::bounded(4);
+    let hs: Vec<_> = (0..4).map(|_| pool.acquire()).collect();
+    assert!(pool.try_acquire().is_err());
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for h in &hs {
+                pool.release(*h).unwrap();
+            }
+            let g = pool.acquire_guard(); // this thread's own shard
+            drop(g);
+        });
+    });
+    assert_eq!(pool.len(), 0);
+    let t = pool.stats().total;
+    assert_eq!((t.live, t.remote_releases), (0, 4));
+    let again: Vec<_> = (0..4).map(|_| pool.try_acquire().unwrap()).collect();
+    assert_eq!(pool.len(), 4);
+    assert!(pool.try_acquire().is_err(), "the bound holds");
+    assert_eq!(pool.stats().total.acquire_hits, 4);
+    // A guard released on another thread, and a release whose `Reset` panics there.
+    let drops = Arc::new(AtomicUsize::new(0));
+    let panicky = SyncPool::new();
+    let h = panicky.insert(PanicReset {
+        panic: true,
+        drops: drops.clone(),
+    });
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            assert!(catch_unwind(AssertUnwindSafe(|| panicky.release(h))).is_err());
+        });
+    });
+    assert_eq!((panicky.len(), drops.load(SeqCst)), (0, 1));
+    drop(again);
+}

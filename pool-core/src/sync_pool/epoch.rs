@@ -363,7 +363,7 @@ impl<T> SyncPool<T> {
             let st = slot.state.load(Ordering::Relaxed);
             if lock(st) & RECYCLE != 0 {
                 // A release: it becomes a spare, reset by the `acquire` that takes it.
-                self.push_spare(ctx, s, addr, slot);
+                self.push_spare(ctx, s, addr, slot, false);
                 continue;
             }
             // SAFETY: a deferred value is initialised (invariant 1: `HELD`), off every

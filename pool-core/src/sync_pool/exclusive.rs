@@ -201,6 +201,7 @@ impl<T> SyncPool<T> {
                 for c in [
                     &sh.c.own.spared_local,
                     &sh.c.own.spared_remote_taken,
+                    &sh.c.shared.spared_remote_uncounted,
                     &sh.c.own.remote_seen,
                     &sh.c.own.hits,
                 ] {

@@ -245,7 +245,13 @@ impl<T: Reset> SyncPool<T> {
             });
         }
         let ctx = self.ctx();
-        self.note_removed(ctx, shard);
+        let owner = matches!(ctx, Ctx::Owned(s) if s == shard);
+        if owner || stale == 0 || self.epochs.any_pinned() {
+            self.note_removed(ctx, shard);
+        } else {
+            // Counted by the push on the remote spare list below.
+            self.unreserve();
+        }
         if stale == 0 {
             // The version wrapped: retire the slot rather than risk an old handle.
             slot.state.store(pack(0, 0), Ordering::Relaxed);
@@ -262,13 +268,14 @@ impl<T: Reset> SyncPool<T> {
             ctx,
             shard,
             addr,
+            uncounted: !owner,
         };
         // SAFETY: the value is ours alone: its version is stale, no guard holds it, and no
         // pin was active after the version changed (epoch module). User code may re-enter
         // the pool: nothing of the pool is borrowed here.
         unsafe { (*slot.value_ptr()).reset() };
         core::mem::forget(undo);
-        self.push_spare(ctx, shard, addr, slot);
+        self.push_spare(ctx, shard, addr, slot, true);
         Ok(())
     }
 
@@ -279,18 +286,25 @@ impl<T: Reset> SyncPool<T> {
     pub(super) fn release_unpublished(&self, shard: u32, addr: u32, slot: &Slot<T>, v: u32) {
         slot.state.store(pack(v, HELD), Ordering::Relaxed);
         let ctx = self.ctx();
-        self.note_removed(ctx, shard);
+        let owner = matches!(ctx, Ctx::Owned(s) if s == shard);
+        if owner {
+            self.note_removed(ctx, shard);
+        } else {
+            // Counted by the push on the remote spare list below.
+            self.unreserve();
+        }
         let undo = ResetUndo {
             pool: self,
             ctx,
             shard,
             addr,
+            uncounted: !owner,
         };
         // SAFETY: the value is ours alone (no handle names it, the guard was its only
         // holder). User code may re-enter the pool: nothing of it is borrowed here.
         unsafe { (*slot.value_ptr()).reset() };
         core::mem::forget(undo);
-        self.push_spare(ctx, shard, addr, slot);
+        self.push_spare(ctx, shard, addr, slot, true);
     }
 
     /// Takes a spare or makes a value; publishes it with lock bits `lock_bits`.
@@ -322,6 +336,7 @@ impl<T: Reset> SyncPool<T> {
                     ctx,
                     shard: s,
                     addr,
+                    uncounted: false,
                 };
                 // SAFETY: a spare is ours alone once off its list (invariant 2), and ripe.
                 unsafe { (*slot.value_ptr()).reset() };
@@ -352,9 +367,17 @@ impl<T: Reset> SyncPool<T> {
 
 impl<T> SyncPool<T> {
     /// Puts a spare on the owner's spare list if the caller owns the shard, else on the
-    /// shard's remote spare list.
+    /// shard's remote spare list; `counts_removal`: the push also counts the release as
+    /// the value's removal (see `shard::Remote::spare`).
     #[inline]
-    pub(super) fn push_spare(&self, ctx: Ctx, shard: u32, addr: u32, slot: &Slot<T>) {
+    pub(super) fn push_spare(
+        &self,
+        ctx: Ctx,
+        shard: u32,
+        addr: u32,
+        slot: &Slot<T>,
+        counts_removal: bool,
+    ) {
         let sh = &self.shards[shard as usize];
         match ctx {
             Ctx::Owned(s) if s == shard => {
@@ -363,7 +386,10 @@ impl<T> SyncPool<T> {
                 bump(&sh.c.own.spared_local);
             }
             _ => {
-                sh.remote.spare.push(addr, slot);
+                sh.remote.spare.push(addr, slot, counts_removal);
+                if !counts_removal {
+                    super::shard::bump_shared(&sh.c.shared.spared_remote_uncounted);
+                }
             }
         }
     }
@@ -375,6 +401,9 @@ struct ResetUndo<'a, T> {
     ctx: Ctx,
     shard: u32,
     addr: u32,
+    /// The release was to be counted by its push on the remote spare list, which will
+    /// not happen now: count it as a removal here.
+    uncounted: bool,
 }
 
 impl<T> Drop for ResetUndo<'_, T> {
@@ -384,6 +413,10 @@ impl<T> Drop for ResetUndo<'_, T> {
         // SAFETY: the value was ours (released, off every list) when `reset` panicked;
         // it is still initialised.
         let value = unsafe { slot.value_ptr().read() };
+        if self.uncounted {
+            let c = &self.pool.shards[self.shard as usize].c;
+            super::shard::bump_shared(&c.shared.remote_removed);
+        }
         self.pool
             .free_vacant(self.ctx, self.shard, self.addr, slot, v);
         drop(value);

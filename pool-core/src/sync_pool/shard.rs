@@ -61,6 +61,8 @@ pub(super) struct OwnerCounters {
 #[repr(align(128))]
 pub(super) struct SharedCounters {
     pub(super) remote_removed: AtomicU64,
+    /// Spares pushed on the remote list uncounted (ripe deferred releases).
+    pub(super) spared_remote_uncounted: AtomicU64,
     pub(super) deferred: AtomicU64,
     pub(super) reclaimed: AtomicU64,
 }
@@ -94,9 +96,12 @@ impl<T> core::ops::Deref for CacheLine<T> {
 /// What other threads push to a shard.
 #[derive(Debug)]
 pub(super) struct Remote {
-    /// Slots freed by other threads.
+    /// Slots freed by other threads (every push counted: the stats' remote frees).
     pub(super) free: CountedList,
-    /// Values released by other threads (spares).
+    /// Values released by other threads (spares). A release made by another thread that
+    /// puts its value here at once is counted here *instead of* in `remote_removed` (one
+    /// read-modify-write a release, not two); a ripe deferred release is not counted (its
+    /// removal was counted when it was released).
     pub(super) spare: CountedList,
     /// Removed values waiting for an epoch (any thread pushes and takes).
     pub(super) deferred: AtomicU32,
@@ -224,11 +229,18 @@ impl<T> Shard<T> {
         Ok(())
     }
 
+    /// Values other threads removed or released, as far as the owner has taken them in
+    /// (without what still sits on the remote spare list).
+    #[inline]
+    fn remote_removed_seen_now(&self) -> u64 {
+        self.c.shared.remote_removed.load(Relaxed) + self.c.own.spared_remote_taken.load(Relaxed)
+    }
+
     /// Reads how many values other threads removed (on the owner's slow paths, so that
     /// the high-water check of every insert stays on the owner's cache line).
     #[inline]
     fn refresh_remote_seen(&self) {
-        let now = self.c.shared.remote_removed.load(Relaxed);
+        let now = self.remote_removed_seen_now();
         self.c.own.remote_seen.store(now, Relaxed);
     }
 
@@ -252,7 +264,7 @@ impl<T> Shard<T> {
     /// Puts a vacant slot on the remote free list (any thread).
     #[inline]
     pub(super) fn push_free_remote(&self, addr: u32, slot: &Slot<T>) {
-        self.remote.free.push(addr, slot);
+        self.remote.free.push(addr, slot, true);
     }
 
     /// Pops a spare (its state is `HELD`, possibly `RECYCLE`): the owner's list, else what
@@ -329,8 +341,9 @@ impl<T> Shard<T> {
     /// Live values in this shard (a snapshot).
     pub(super) fn live(&self) -> u64 {
         let added = self.c.own.added.load(Relaxed);
-        let removed =
-            self.c.own.local_removed.load(Relaxed) + self.c.shared.remote_removed.load(Relaxed);
+        let removed = self.c.own.local_removed.load(Relaxed)
+            + self.remote_removed_seen_now()
+            + self.remote.spare.pending();
         added.saturating_sub(removed)
     }
 
@@ -355,9 +368,11 @@ impl<T> Shard<T> {
     fn note_high_water(&self, bound: u64) {
         let own = &self.c.own;
         let seen = own.remote_seen.load(Relaxed);
-        let now = self.c.shared.remote_removed.load(Relaxed);
+        let now = self.remote_removed_seen_now();
         own.remote_seen.store(now, Relaxed);
-        let live = bound.saturating_sub(now.saturating_sub(seen));
+        let live = bound
+            .saturating_sub(now.saturating_sub(seen))
+            .saturating_sub(self.remote.spare.pending());
         if live > own.high_water.load(Relaxed) {
             own.high_water.store(live, Relaxed);
         }

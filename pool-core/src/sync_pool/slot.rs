@@ -139,12 +139,13 @@ pub(super) fn push(head: &AtomicU32, addr: u32, slot: &Slot<impl Sized>) {
     }
 }
 
-/// A lock-free list that also counts what was pushed on it since it was last taken: its
-/// head and the count share one word, so a push is one compare-exchange and the count
-/// costs nothing more. Any thread pushes; the owner takes the whole list.
+/// A lock-free list that also counts pushes (those its caller asks to count) since it was
+/// last taken: its head and the count share one word, so a push is one compare-exchange
+/// and the count costs nothing more. Any thread pushes; the owner takes the whole list.
 #[derive(Debug)]
 pub(super) struct CountedList {
-    /// Low half: the head (`NIL` when empty); high half: pushes since the last take.
+    /// Low half: the head (`NIL` when empty); high half: counted pushes since the last
+    /// take.
     word: AtomicU64,
 }
 
@@ -155,14 +156,14 @@ impl CountedList {
         }
     }
 
-    /// Pushes `addr` (whose slot is `slot`). No ABA problem: the list is only ever taken
-    /// whole.
+    /// Pushes `addr` (whose slot is `slot`), counting it if `counted`. No ABA problem:
+    /// the list is only ever taken whole.
     #[inline]
-    pub(super) fn push(&self, addr: u32, slot: &Slot<impl Sized>) {
+    pub(super) fn push(&self, addr: u32, slot: &Slot<impl Sized>, counted: bool) {
         let mut w = self.word.load(Ordering::Relaxed);
         loop {
             slot.next.store(w as u32, Ordering::Relaxed);
-            let pushed = (w >> 32).wrapping_add(1) & 0xFFFF_FFFF;
+            let pushed = (w >> 32).wrapping_add(u64::from(counted)) & 0xFFFF_FFFF;
             match self.word.compare_exchange_weak(
                 w,
                 (pushed << 32) | addr as u64,
@@ -175,7 +176,7 @@ impl CountedList {
         }
     }
 
-    /// Takes the whole list: its head and how many were pushed on it. Links are then read
+    /// Takes the whole list: its head and how many counted pushes it had. Links are then read
     /// with relaxed loads (the acquire here synchronises with every push, through the
     /// release sequence of the word).
     #[inline]
@@ -187,7 +188,7 @@ impl CountedList {
         (w as u32, (w >> 32) as u32)
     }
 
-    /// Pushes not taken yet (a snapshot).
+    /// Counted pushes not taken yet (a snapshot).
     pub(super) fn pending(&self) -> u64 {
         self.word.load(Ordering::Relaxed) >> 32
     }

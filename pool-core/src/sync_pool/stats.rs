@@ -112,6 +112,7 @@ fn shard_stats<T>(sh: &Shard<T>) -> ShardStats {
     let c = &sh.c;
     let hits = c.own.hits.load(Relaxed);
     let spared_remote = c.own.spared_remote_taken.load(Relaxed) + sh.remote.spare.pending();
+    let spared_uncounted = c.shared.spared_remote_uncounted.load(Relaxed);
     ShardStats {
         live: sh.live(),
         capacity: c.own.capacity.load(Relaxed),
@@ -120,7 +121,8 @@ fn shard_stats<T>(sh: &Shard<T>) -> ShardStats {
         remote_frees: c.own.remote_frees_taken.load(Relaxed) + sh.remote.free.pending(),
         deferred: c.shared.deferred.load(Relaxed),
         reclaimed: c.shared.reclaimed.load(Relaxed),
-        spares: (c.own.spared_local.load(Relaxed) + spared_remote).saturating_sub(hits),
+        spares: (c.own.spared_local.load(Relaxed) + spared_remote + spared_uncounted)
+            .saturating_sub(hits),
         remote_releases: spared_remote,
         acquire_hits: hits,
         acquire_misses: c.own.misses.load(Relaxed),
