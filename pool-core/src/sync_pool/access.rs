@@ -291,8 +291,8 @@ impl<T> SyncPool<T> {
     /// Called by the last holder of a removed value (state: even version, no lock): drops
     /// it and frees the slot, or defers both while a pin may see it.
     pub(super) fn finish_removal(&self, ctx: Ctx, shard: u32, addr: u32, slot: &Slot<T>) {
-        // The state change that made us the last holder came first; `any_pinned` fences
-        // before it reads the pin counters (see the `epoch` module).
+        // The sequentially consistent read-modify-write that made us the last holder
+        // comes before this read of the pin word in their total order (`epoch` module).
         if self.epochs.any_pinned() {
             self.defer(shard, addr, slot, 0);
             return;

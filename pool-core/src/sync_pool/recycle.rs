@@ -263,6 +263,18 @@ impl<T: Reset> SyncPool<T> {
             self.defer(shard, addr, slot, RECYCLE);
             return Ok(());
         }
+        // The value is ours alone: its version is stale, no guard holds it, and no pin was
+        // active after the version changed (epoch module).
+        self.reset_to_spare(ctx, shard, addr, slot, owner);
+        Ok(())
+    }
+
+    /// Resets a released value (state `HELD`, reachable by nobody else) and makes it a
+    /// spare. If `Reset` panics, the value is dropped and its slot freed (and, for a release
+    /// by another thread than the owner, its removal counted, which the spare push would
+    /// have done).
+    #[inline]
+    fn reset_to_spare(&self, ctx: Ctx, shard: u32, addr: u32, slot: &Slot<T>, owner: bool) {
         let undo = ResetUndo {
             pool: self,
             ctx,
@@ -270,13 +282,11 @@ impl<T: Reset> SyncPool<T> {
             addr,
             uncounted: !owner,
         };
-        // SAFETY: the value is ours alone: its version is stale, no guard holds it, and no
-        // pin was active after the version changed (epoch module). User code may re-enter
-        // the pool: nothing of the pool is borrowed here.
+        // SAFETY: the caller owns the released value alone. User code may re-enter the
+        // pool: nothing of the pool is borrowed here.
         unsafe { (*slot.value_ptr()).reset() };
         core::mem::forget(undo);
         self.push_spare(ctx, shard, addr, slot, true);
-        Ok(())
     }
 
     /// Releases the value of a `Recycled` guard that never got a handle (state: its even
@@ -293,18 +303,8 @@ impl<T: Reset> SyncPool<T> {
             // Counted by the push on the remote spare list below.
             self.unreserve();
         }
-        let undo = ResetUndo {
-            pool: self,
-            ctx,
-            shard,
-            addr,
-            uncounted: !owner,
-        };
-        // SAFETY: the value is ours alone (no handle names it, the guard was its only
-        // holder). User code may re-enter the pool: nothing of it is borrowed here.
-        unsafe { (*slot.value_ptr()).reset() };
-        core::mem::forget(undo);
-        self.push_spare(ctx, shard, addr, slot, true);
+        // The value is ours alone: no handle names it, the guard was its only holder.
+        self.reset_to_spare(ctx, shard, addr, slot, owner);
     }
 
     /// Takes a spare or makes a value; publishes it with lock bits `lock_bits`.
