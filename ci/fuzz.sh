@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds every cargo-fuzz target in fuzz/ and runs each for FUZZ_SECONDS (default 15)
+# Builds every cargo-fuzz target in fuzz/ and runs each for FUZZ_SECONDS (default 10)
 # seconds, starting from the saved inputs in fuzz/regressions/<target>/. A crash fails the
 # run; its input is copied to fuzz/regressions/<target>/ so that, once committed, `cargo
 # test` (tests/fuzz_regressions.rs) replays it for good.
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
-seconds="${FUZZ_SECONDS:-15}"
+seconds="${FUZZ_SECONDS:-10}"
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
