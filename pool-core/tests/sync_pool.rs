@@ -198,6 +198,11 @@ fn threads_past_the_limit_share_a_shard() {
     let stats = pool.stats();
     assert_eq!(stats.shards.len(), 2, "one owned shard and the shared one");
     assert!(stats.shared_lock.acquisitions > 0);
+    assert!(
+        stats.thread_ids.acquisitions >= n as u64,
+        "each thread took an id"
+    );
+    assert!(stats.to_string().contains("thread id lock"));
     assert_eq!(stats.total.live, 0);
 }
 

@@ -63,6 +63,19 @@ fn nanos_since(t: Instant) -> u64 {
 }
 
 impl<T> StatMutex<T> {
+    #[cfg(not(loom))]
+    pub(crate) const fn new(value: T) -> Self {
+        StatMutex {
+            inner: Mutex::new(value),
+            acquisitions: AtomicU64::new(0),
+            contended: AtomicU64::new(0),
+            wait_ns: AtomicU64::new(0),
+            hold_ns: AtomicU64::new(0),
+        }
+    }
+
+    /// Loom's types cannot be built in a `const fn`.
+    #[cfg(loom)]
     pub(crate) fn new(value: T) -> Self {
         StatMutex {
             inner: Mutex::new(value),

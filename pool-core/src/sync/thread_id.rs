@@ -16,7 +16,8 @@
 
 use alloc::vec::Vec;
 
-use super::{thread_local, Mutex};
+use super::lock::{LockStats, StatMutex};
+use super::thread_local;
 
 #[derive(Debug)]
 struct Registry {
@@ -27,13 +28,13 @@ struct Registry {
 }
 
 #[cfg(not(loom))]
-static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+static REGISTRY: StatMutex<Registry> = StatMutex::new(Registry {
     free: Vec::new(),
     next: 0,
 });
 
 #[cfg(not(loom))]
-type RegistryRef = &'static Mutex<Registry>;
+type RegistryRef = &'static StatMutex<Registry>;
 
 #[cfg(not(loom))]
 fn registry() -> RegistryRef {
@@ -44,12 +45,12 @@ fn registry() -> RegistryRef {
 // reference to it, because the model tears its statics down before the main thread's
 // thread-locals.
 #[cfg(loom)]
-type RegistryRef = loom::sync::Arc<Mutex<Registry>>;
+type RegistryRef = loom::sync::Arc<StatMutex<Registry>>;
 
 #[cfg(loom)]
 loom::lazy_static! {
     static ref REGISTRY: RegistryRef =
-        loom::sync::Arc::new(Mutex::new(Registry { free: Vec::new(), next: 0 }));
+        loom::sync::Arc::new(StatMutex::new(Registry { free: Vec::new(), next: 0 }));
 }
 
 #[cfg(loom)]
@@ -59,12 +60,15 @@ fn registry() -> RegistryRef {
 
 fn with_registry<R>(registry: &RegistryRef, f: impl FnOnce(&mut Registry) -> R) -> R {
     // A panic cannot happen while the lock is held (a push or a pop), so a poisoned lock
-    // still holds a consistent registry.
-    let mut guard = match registry.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    };
+    // still holds a consistent registry (`StatMutex` takes it as it is).
+    let mut guard = registry.lock();
     f(&mut guard)
+}
+
+/// What the registry's lock has cost the process so far (it is taken when a thread first
+/// uses a concurrent store and when it exits).
+pub(crate) fn lock_stats() -> LockStats {
+    registry().stats()
 }
 
 /// A thread's id; given back when the thread-local is destroyed.

@@ -89,6 +89,9 @@ pub struct SyncPoolStats {
     pub total: ShardStats,
     /// The lock of the shared shard (threads past the shard limit, exiting threads).
     pub shared_lock: LockStats,
+    /// The process-wide lock that hands out thread ids (taken when a thread first uses a
+    /// concurrent store, and when it exits). Shard growth takes no lock.
+    pub thread_ids: LockStats,
     /// The global epoch.
     pub epoch: u64,
     /// Pins alive now.
@@ -156,6 +159,7 @@ impl<T> SyncPool<T> {
             shards,
             total,
             shared_lock: self.shared_lock.stats(),
+            thread_ids: crate::sync::thread_id::lock_stats(),
             epoch: self.epochs.now(),
             pinned: self.epochs.pinned(),
         }
@@ -205,12 +209,16 @@ impl fmt::Display for SyncPoolStats {
             }
         }
         row(f, "total", &self.total)?;
-        let l = &self.shared_lock;
-        writeln!(
-            f,
-            "shared lock: {} acquisitions, {} contended, {} ns waiting, {} ns held",
-            l.acquisitions, l.contended, l.wait_ns, l.hold_ns
-        )?;
+        for (name, l) in [
+            ("shared shard lock", &self.shared_lock),
+            ("thread id lock (process)", &self.thread_ids),
+        ] {
+            writeln!(
+                f,
+                "{name}: {} acquisitions, {} contended, {} ns waiting, {} ns held",
+                l.acquisitions, l.contended, l.wait_ns, l.hold_ns
+            )?;
+        }
         write!(
             f,
             "epoch {}, {} pinned, {} waiting for an epoch",
