@@ -12,7 +12,8 @@
 //! counts.
 //!
 //! Run it with `cargo run --release --example relay` (`-- CLIENTS FRAMES` to change the
-//! load). `tests/relay.rs` runs it small and checks every reply.
+//! load). It stops by itself: after its frames, or with an error when a reply takes longer
+//! than `REPLY_TIMEOUT`. `tests/relay.rs` runs it small and checks every reply.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -33,6 +34,8 @@ const MAX_FRAME: usize = 2048;
 const WORKERS: usize = 2;
 /// Frames each client sends before the measured phase.
 const WARM_UP: usize = 50;
+/// How long a client waits for a reply before giving up.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A frame being relayed: its bytes (`seq` then payload) and the connection it came on.
 /// The derive resets it in place (the buffer keeps its capacity) and makes
@@ -236,6 +239,9 @@ fn client(
 ) -> io::Result<ClientReport> {
     let mut s = TcpStream::connect(addr)?;
     s.set_nodelay(true)?;
+    // Bounded in time too: a reply that does not come within the timeout ends the run with
+    // an error instead of hanging it.
+    s.set_read_timeout(Some(REPLY_TIMEOUT))?;
     let mut rng = XorShift(0x5EED ^ (id + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let mut frame = vec![0u8; 4 + MAX_FRAME];
     let mut latencies = Vec::with_capacity(frames);
