@@ -260,12 +260,14 @@ impl<T> Pool<T> {
     /// # Examples
     ///
     /// ```
+    /// use std::sync::{Mutex, PoisonError};
+    ///
     /// let pool: pool_core::Pool<String> = pool_core::Pool::new();
     /// assert_eq!(pool.len(), 0);
     ///
-    /// static SHARED: std::sync::Mutex<pool_core::Pool<u32>> =
-    ///     std::sync::Mutex::new(pool_core::Pool::new());
-    /// let h = SHARED.lock().unwrap().insert(7);
+    /// // `const`, so a pool can live in a `static`.
+    /// static SHARED: Mutex<pool_core::Pool<u32>> = Mutex::new(pool_core::Pool::new());
+    /// let h = SHARED.lock().unwrap_or_else(PoisonError::into_inner).insert(7);
     /// assert_eq!(SHARED.lock().unwrap().get(h), Some(&7));
     /// ```
     #[must_use]
