@@ -87,7 +87,8 @@ pub(crate) fn run(clients: usize, frames: usize) -> io::Result<Report> {
     let pool: Arc<SyncPool<Packet>> = Arc::new(SyncPool::for_type());
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
-    // Clients and the main thread meet twice: after the warm-up, and at the end.
+    // Clients and the main thread meet after the warm-up, at the end, and once more when
+    // the allocation count is read.
     let phase = Arc::new(Barrier::new(clients + 1));
 
     let client_threads: Vec<_> = (0..clients)
@@ -134,6 +135,9 @@ pub(crate) fn run(clients: usize, frames: usize) -> io::Result<Report> {
     phase.wait(); // measured phase done everywhere
     let elapsed = start.elapsed();
     let allocations = ALLOC.allocations() - allocations_before;
+    // Only now may the clients hang up (and the server's threads exit and give their
+    // thread ids back, which may allocate): nothing of that lands in the count.
+    phase.wait();
 
     let mut latencies = Vec::new();
     let mut total = 0;
@@ -273,7 +277,8 @@ fn client(
             bytes += payload;
         }
     }
-    phase.wait();
+    phase.wait(); // done
+    phase.wait(); // the allocation count is read: free to hang up
     Ok(ClientReport {
         frames,
         bytes,
