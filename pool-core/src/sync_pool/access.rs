@@ -4,7 +4,7 @@
 //! does (drop it, or defer it past the pins that may see it).
 
 use super::shard::bump_shared;
-use super::slot::{self, lock, pack, version, Slot, EXCL, HELD, REFS};
+use super::slot::{lock, pack, version, Slot, EXCL, HELD, REFS};
 use super::{Ctx, Ref, RentMut, SyncPool};
 use crate::error::RentError;
 use crate::sync::atomic::Ordering;
@@ -313,7 +313,7 @@ impl<T> SyncPool<T> {
         slot.stamp
             .store(self.epochs.now() as u32, Ordering::Relaxed);
         let sh = &self.shards[shard as usize];
-        slot::push(&sh.remote.deferred, addr, slot);
+        sh.remote.deferred.push(addr, slot, false);
         bump_shared(&sh.c.shared.deferred);
     }
 

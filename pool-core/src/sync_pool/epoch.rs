@@ -37,7 +37,7 @@
 //! empty epochs) is the scheme used here, on three counters per pool.
 
 use super::shard::{bump_shared, Shard};
-use super::slot::{self, lock, version, EXCL, NIL};
+use super::slot::{lock, version, EXCL, NIL};
 use super::{Ctx, SyncPool, RECYCLE};
 use crate::sync::atomic::{fence, AtomicU64, Ordering, Ordering::SeqCst};
 use crate::Handle;
@@ -317,11 +317,7 @@ impl<T> SyncPool<T> {
 
     /// Called when the last pin went: reclaims what waited for it.
     pub(super) fn after_last_unpin(&self) {
-        if self
-            .shards
-            .iter()
-            .all(|s| s.remote.deferred.load(Ordering::Relaxed) == NIL)
-        {
+        if self.shards.iter().all(|s| s.remote.deferred.is_empty()) {
             return;
         }
         self.collect();
@@ -341,13 +337,13 @@ impl<T> SyncPool<T> {
                     let addr = self.rest;
                     let slot = self.shard.slot(addr);
                     self.rest = slot.next.load(Ordering::Relaxed);
-                    slot::push(&self.shard.remote.deferred, addr, slot);
+                    self.shard.remote.deferred.push(addr, slot, false);
                 }
             }
         }
         let mut list = Requeue {
             shard: sh,
-            rest: slot::take_all(&sh.remote.deferred),
+            rest: sh.remote.deferred.take_all().0,
         };
         let mut reclaimed = 0;
         while list.rest != NIL {
@@ -355,7 +351,7 @@ impl<T> SyncPool<T> {
             let slot = sh.slot(addr);
             list.rest = slot.next.load(Ordering::Relaxed);
             if !self.epochs.is_ripe(slot.stamp.load(Ordering::Relaxed)) {
-                slot::push(&sh.remote.deferred, addr, slot);
+                sh.remote.deferred.push(addr, slot, false);
                 continue;
             }
             reclaimed += 1;

@@ -14,7 +14,7 @@
 
 use super::slot::{self, CountedList, Pages, Slot, NIL, PAGES, SHARD_SLOTS};
 use crate::error::PoolError;
-use crate::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use crate::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use crate::sync::cell::UnsafeCell;
 
 /// The owner's side of a shard.
@@ -104,7 +104,7 @@ pub(super) struct Remote {
     /// removal was counted when it was released).
     pub(super) spare: CountedList,
     /// Removed values waiting for an epoch (any thread pushes and takes).
-    pub(super) deferred: AtomicU32,
+    pub(super) deferred: CountedList,
 }
 
 pub(super) struct Shard<T> {
@@ -126,7 +126,7 @@ impl<T> Shard<T> {
             remote: CacheLine(Remote {
                 free: CountedList::new(),
                 spare: CountedList::new(),
-                deferred: AtomicU32::new(NIL),
+                deferred: CountedList::new(),
             }),
             c: Counters::default(),
         }
@@ -197,13 +197,8 @@ impl<T> Shard<T> {
             return Err(PoolError::CapacityOverflow);
         }
         let (page, offset) = slot::locate(addr);
-        if offset == 0 && self.pages.get(addr).is_none() {
-            debug_assert!(page < PAGES);
-            if !self.pages.grow(page) {
-                return Err(PoolError::AllocFailed);
-            }
-            let cap = slot::page_start(page) as u64 + slot::page_len(page) as u64;
-            self.c.own.capacity.store(cap, Relaxed);
+        if offset == 0 {
+            self.ensure_page(page)?;
         }
         local.made = addr + 1;
         Ok(addr)
@@ -217,15 +212,24 @@ impl<T> Shard<T> {
             .ok_or(PoolError::CapacityOverflow)?;
         let mut page = 0;
         while slot::page_start(page) < n {
-            if self.pages.get(slot::page_start(page)).is_none() {
-                if !self.pages.grow(page) {
-                    return Err(PoolError::AllocFailed);
-                }
-                let cap = slot::page_start(page) as u64 + slot::page_len(page) as u64;
-                self.c.own.capacity.store(cap, Relaxed);
-            }
+            self.ensure_page(page)?;
             page += 1;
         }
+        Ok(())
+    }
+
+    /// Allocates page `page` unless it exists, and records the capacity. Owner only.
+    #[cold]
+    fn ensure_page(&self, page: usize) -> Result<(), PoolError> {
+        debug_assert!(page < PAGES);
+        if self.pages.get(slot::page_start(page)).is_some() {
+            return Ok(());
+        }
+        if !self.pages.grow(page) {
+            return Err(PoolError::AllocFailed);
+        }
+        let cap = slot::page_start(page) as u64 + slot::page_len(page) as u64;
+        self.c.own.capacity.store(cap, Relaxed);
         Ok(())
     }
 
@@ -328,7 +332,7 @@ impl<T> Shard<T> {
         }
         self.remote.free.clear();
         self.remote.spare.clear();
-        self.remote.deferred.store(NIL, Relaxed);
+        self.remote.deferred.clear();
         // SAFETY: `&mut self`.
         unsafe {
             self.with_local(|l| {

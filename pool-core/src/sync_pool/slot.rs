@@ -125,23 +125,10 @@ impl<T> Slot<T> {
     }
 }
 
-/// Pushes `addr` (whose slot is `slot`) on a lock-free list. Any thread may push; the
-/// list is only ever emptied whole ([`take_all`]), so there is no ABA problem.
-#[inline]
-pub(super) fn push(head: &AtomicU32, addr: u32, slot: &Slot<impl Sized>) {
-    let mut h = head.load(Ordering::Relaxed);
-    loop {
-        slot.next.store(h, Ordering::Relaxed);
-        match head.compare_exchange_weak(h, addr, Ordering::Release, Ordering::Relaxed) {
-            Ok(_) => return,
-            Err(now) => h = now,
-        }
-    }
-}
-
 /// A lock-free list that also counts pushes (those its caller asks to count) since it was
 /// last taken: its head and the count share one word, so a push is one compare-exchange
-/// and the count costs nothing more. Any thread pushes; the owner takes the whole list.
+/// and the count costs nothing more. Any thread pushes; the list is only ever taken whole
+/// (by the owner, or for the deferred list by any thread), so there is no ABA problem.
 #[derive(Debug)]
 pub(super) struct CountedList {
     /// Low half: the head (`NIL` when empty); high half: counted pushes since the last
@@ -181,11 +168,17 @@ impl CountedList {
     /// release sequence of the word).
     #[inline]
     pub(super) fn take_all(&self) -> (u32, u32) {
-        if self.word.load(Ordering::Relaxed) as u32 == NIL {
+        if self.is_empty() {
             return (NIL, 0);
         }
         let w = self.word.swap(NIL as u64, Ordering::Acquire);
         (w as u32, (w >> 32) as u32)
+    }
+
+    /// Whether the list looks empty (a relaxed snapshot).
+    #[inline]
+    pub(super) fn is_empty(&self) -> bool {
+        self.word.load(Ordering::Relaxed) as u32 == NIL
     }
 
     /// Counted pushes not taken yet (a snapshot).
@@ -197,16 +190,6 @@ impl CountedList {
     pub(super) fn clear(&self) {
         self.word.store(NIL as u64, Ordering::Relaxed);
     }
-}
-
-/// Takes a whole lock-free list; its links are then read with relaxed loads (the acquire
-/// here synchronises with every push, through the release sequence of the head).
-#[inline]
-pub(super) fn take_all(head: &AtomicU32) -> u32 {
-    if head.load(Ordering::Relaxed) == NIL {
-        return NIL;
-    }
-    head.swap(NIL, Ordering::Acquire)
 }
 
 /// A shard's page table: page pointers, published with release stores by the one thread
