@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}"
 # A target dir of its own: `--cfg loom` changes every crate's build.
 RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
-    cargo test -p pool-core --release --test loom_sync_pool
+    cargo test -p pool-core --release --test loom_sync_pool --test loom_small_pool
 echo "loom: passed (preemption bound $LOOM_MAX_PREEMPTIONS)"

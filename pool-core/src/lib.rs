@@ -113,6 +113,8 @@ pub mod registry;
 mod serde_util;
 pub mod shuffler;
 pub mod size_class;
+#[cfg(feature = "std")]
+pub mod small_pool;
 mod sync;
 #[cfg(feature = "std")]
 pub mod sync_pool;
@@ -137,6 +139,9 @@ pub use crate::pooled::{Pooled, Reset};
 pub use crate::shuffler::{ShuffleHandle, Shuffler};
 #[cfg(feature = "std")]
 #[doc(inline)]
+pub use crate::small_pool::SmallPool;
+#[cfg(feature = "std")]
+#[doc(inline)]
 pub use crate::sync_pool::{SyncPool, SyncPoolBuilder};
 
 /// Derives [`Pooled`] and [`Reset`] for a struct or enum, and per-type handle and guard
@@ -151,6 +156,11 @@ pub mod __loom {
     /// Gives the calling thread's id (and so its shards) back, as its exit would.
     pub fn exit_thread() {
         crate::sync::thread_id::give_back_current();
+    }
+
+    /// Gives the calling thread's `SmallPool` shards back, as its exit would.
+    pub fn small_pool_exit_thread() {
+        crate::small_pool::exit_thread();
     }
 }
 

@@ -6,7 +6,9 @@
 
 use std::time::Instant;
 
-use super::atomic::{AtomicU64, Ordering};
+// Statistics only: core atomics also under loom (see `sync::process`), so that reading a
+// lock's counters adds nothing to the models' state space.
+use super::process::{AtomicU64, Ordering};
 use super::{Mutex, MutexGuard};
 
 /// What one lock has cost so far.
@@ -89,6 +91,12 @@ impl<T> StatMutex<T> {
     /// Takes the lock. Code run under it never panics half-way through an update, so a
     /// poisoned lock is taken as it is.
     pub(crate) fn lock(&self) -> StatGuard<'_, T> {
+        self.lock_counting(0)
+    }
+
+    /// Takes the lock, counting it as contended only if the wait took over
+    /// `threshold_ns` nanoseconds (a wait is still added to `wait_ns`).
+    pub(crate) fn lock_counting(&self, threshold_ns: u64) -> StatGuard<'_, T> {
         let (guard, waited) = match self.inner.try_lock() {
             Ok(g) => (g, None),
             Err(std::sync::TryLockError::Poisoned(p)) => (p.into_inner(), None),
@@ -100,7 +108,9 @@ impl<T> StatMutex<T> {
         };
         add(&self.acquisitions, 1);
         if let Some(ns) = waited {
-            add(&self.contended, 1);
+            if ns > threshold_ns || threshold_ns == 0 {
+                add(&self.contended, 1);
+            }
             add(&self.wait_ns, ns);
         }
         StatGuard {

@@ -13,6 +13,8 @@
 //! [`loom`]: https://docs.rs/loom
 
 #[cfg(feature = "std")]
+pub(crate) mod epoch;
+#[cfg(feature = "std")]
 pub(crate) mod lock;
 #[cfg(feature = "std")]
 pub(crate) mod thread_id;
@@ -22,11 +24,11 @@ pub(crate) mod thread_id;
 pub(crate) mod atomic {
     #[cfg(not(loom))]
     pub(crate) use core::sync::atomic::{
-        fence, AtomicPtr, AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+        fence, AtomicBool, AtomicPtr, AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering,
     };
     #[cfg(loom)]
     pub(crate) use loom::sync::atomic::{
-        fence, AtomicPtr, AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+        fence, AtomicBool, AtomicPtr, AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering,
     };
 }
 

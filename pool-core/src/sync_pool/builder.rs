@@ -4,12 +4,12 @@ use alloc::boxed::Box;
 use core::fmt;
 use core::marker::PhantomData;
 
-use super::epoch::Epochs;
 use super::shard::Shard;
 use super::{SyncPool, MAX_SHARDS, THREAD_SLOTS};
 use crate::handle::{next_store_id, store_key};
 use crate::registry::Link;
 use crate::sync::atomic::{AtomicU16, AtomicU32, AtomicUsize};
+use crate::sync::epoch::Epochs;
 use crate::sync::lock::StatMutex;
 
 /// Builds a [`SyncPool`]: shard count, per-shard capacity, bound, factory, id.

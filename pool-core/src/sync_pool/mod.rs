@@ -97,12 +97,12 @@ pub use self::guard::{Recycled, Ref, RentMut};
 pub use self::stats::{ShardStats, SyncPoolStats};
 pub use crate::sync::lock::LockStats;
 
-use self::epoch::Epochs;
 use self::shard::{bump, bump_shared, Shard};
 use self::slot::{pack, version, Slot, ADDR_BITS, SHARD_SLOTS};
 use crate::error::{InsertError, PoolError};
 use crate::registry::Link;
 use crate::sync::atomic::{AtomicU16, AtomicU32, AtomicUsize, Ordering};
+use crate::sync::epoch::Epochs;
 use crate::sync::lock::StatMutex;
 use crate::sync::thread_id;
 use crate::Handle;
