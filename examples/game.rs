@@ -20,13 +20,19 @@
 use std::fmt::Write as _;
 
 use allocator_api2::vec::Vec as ArenaVec;
+use pool_core::small_pool::AllocatorMode;
 use pool_core::{
     registry, Arena, BinnedAllocator, BlockHandle, Pool, Pooled, RentError, ShuffleHandle, Shuffler,
 };
 use typed_pool_tests::{CountingAlloc, XorShift as Rng};
 
+/// The process allocator, counted: the system allocator, or the one the build flag
+/// `TYPED_POOL_ALLOCATOR` names (`small_pool`, or `mimalloc` with pool-core's `mimalloc`
+/// feature), e.g. `TYPED_POOL_ALLOCATOR=small_pool cargo run --release --example ...`.
 #[global_allocator]
-static ALLOC: CountingAlloc = CountingAlloc::new();
+static ALLOC: CountingAlloc<AllocatorMode> = CountingAlloc::with(AllocatorMode::from_name(
+    option_env!("TYPED_POOL_ALLOCATOR"),
+));
 
 const FRAMES: u32 = 600;
 const WARM_UP: u32 = 10;
@@ -569,6 +575,12 @@ fn main() {
             ""
         }
     );
+    if let Some(pool) = ALLOC.inner().small_pool() {
+        println!("  process allocator  {}:", ALLOC.inner().name());
+        for line in pool.snapshot_stats().to_string().lines() {
+            println!("    {line}");
+        }
+    }
     // Debug mode records sites (and allocates to do it), so the zero-allocation claim is
     // checked in normal builds only.
     #[cfg(not(feature = "debug"))]

@@ -22,11 +22,17 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use pool_core::small_pool::AllocatorMode;
 use pool_core::{Pooled, SyncPool};
 use typed_pool_tests::{CountingAlloc, XorShift};
 
+/// The process allocator, counted: the system allocator, or the one the build flag
+/// `TYPED_POOL_ALLOCATOR` names (`small_pool`, or `mimalloc` with pool-core's `mimalloc`
+/// feature), e.g. `TYPED_POOL_ALLOCATOR=small_pool cargo run --release --example ...`.
 #[global_allocator]
-static ALLOC: CountingAlloc = CountingAlloc::new();
+static ALLOC: CountingAlloc<AllocatorMode> = CountingAlloc::with(AllocatorMode::from_name(
+    option_env!("TYPED_POOL_ALLOCATOR"),
+));
 
 /// The largest frame the server accepts (length prefix excluded).
 const MAX_FRAME: usize = 2048;
@@ -313,5 +319,9 @@ fn main() -> io::Result<()> {
     );
     println!("  heap allocations after warm-up: {}", r.allocations);
     println!("\n{}", r.stats);
+    if let Some(pool) = ALLOC.inner().small_pool() {
+        println!("process allocator ({}):", ALLOC.inner().name());
+        println!("{}", pool.snapshot_stats());
+    }
     Ok(())
 }

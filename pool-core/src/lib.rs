@@ -39,6 +39,10 @@
 //! - [`BinnedAllocator`]: byte records of many sizes (messages, snapshots, serialized
 //!   components) in [size-class](size_class) bins behind [`BlockHandle`]s; deterministic
 //!   LIFO reuse, `bytemuck` views, and snapshot/restore for rollback networking.
+//! - [`SmallPool`] (with `std`): the same size classes as a process allocator
+//!   (`GlobalAlloc` and `allocator_api2`): per-thread shards without locks, locked
+//!   buckets with contention stats, a fallback, epoch-deferred cross-thread frees, and
+//!   [allocator modes](small_pool::AllocatorMode) picked at build time.
 //!
 //! # Deriving `Pooled`
 //!
@@ -79,6 +83,8 @@
 //!   snapshot). Loading checks everything: hostile input gives an error, never a panic, a
 //!   huge allocation or aliasing handles. The formats are described in each store's
 //!   `serde` module docs.
+//! - `mimalloc`: `small_pool::Mimalloc`, an allocator mode, and mimalloc as the
+//!   backing allocator of a [`SmallPool`].
 //! - `debug` (needs `std`): leak reports. Live values remember their insertion site, time
 //!   and tag; `leak_report()`, `assert_no_leaks()`, a hook when a store drops with values
 //!   in it, leaked rent guards with their rent site, and bytes per site in arenas. See the

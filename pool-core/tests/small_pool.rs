@@ -554,3 +554,96 @@ fn small_pool_is_send_and_sync() {
     both::<SmallPool>();
     both::<pool_core::small_pool::SmallPoolStats>();
 }
+
+/// The global-allocator stress (`small_pool_global.rs`) in small, through `allocator_api2`
+/// collections so that Miri checks it too: vectors, boxes and hash maps made on one
+/// thread, checked and dropped on another, on four threads in a ring.
+#[test]
+fn collections_churn_across_threads() {
+    use allocator_api2::boxed::Box as ABox;
+    use allocator_api2::vec::Vec as AVec;
+    type Map<'a> = hashbrown::HashMap<
+        u64,
+        AVec<u8, &'a SmallPool>,
+        hashbrown::DefaultHashBuilder,
+        &'a SmallPool,
+    >;
+
+    enum Parcel<'a> {
+        Numbers(AVec<u64, &'a SmallPool>, u64),
+        Boxed(ABox<[u64; 40], &'a SmallPool>, u64),
+        Map(Map<'a>, u64),
+    }
+    fn verify(p: Parcel<'_>) {
+        match p {
+            Parcel::Numbers(v, s) => assert_eq!(v.iter().fold(0, |a, &x| a ^ x), s),
+            Parcel::Boxed(b, s) => assert_eq!(b.iter().fold(0, |a, &x| a ^ x), s),
+            Parcel::Map(m, s) => {
+                assert_eq!(m.iter().map(|(k, v)| k + v.len() as u64).sum::<u64>(), s)
+            }
+        }
+    }
+
+    let pool = SmallPool::new();
+    let threads = 4;
+    let per = if cfg!(miri) { 12 } else { 2000 };
+    let (txs, rxs): (Vec<_>, Vec<_>) = (0..threads).map(|_| mpsc::channel::<Parcel<'_>>()).unzip();
+    std::thread::scope(|s| {
+        for (i, rx) in rxs.into_iter().enumerate() {
+            let tx = txs[(i + 1) % threads].clone();
+            let pool = &pool;
+            s.spawn(move || {
+                let mut x = i as u64 * 7 + 1;
+                for n in 0..per {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let parcel = match n % 3 {
+                        0 => {
+                            let mut v = AVec::new_in(pool);
+                            for k in 0..(x >> 60) * 20 {
+                                v.push(k ^ x);
+                            }
+                            let sum = v.iter().fold(0, |a, &x| a ^ x);
+                            Parcel::Numbers(v, sum)
+                        }
+                        1 => {
+                            let b = ABox::new_in([x >> 8; 40], pool);
+                            let sum = b.iter().fold(0, |a, &x| a ^ x);
+                            Parcel::Boxed(b, sum)
+                        }
+                        _ => {
+                            let mut m = Map::with_hasher_in(Default::default(), pool);
+                            for k in 0..(x >> 61) {
+                                let mut v = AVec::new_in(pool);
+                                v.resize((k * 13) as usize, 1u8);
+                                m.insert(k, v);
+                            }
+                            let sum = m.iter().map(|(k, v)| k + v.len() as u64).sum();
+                            Parcel::Map(m, sum)
+                        }
+                    };
+                    tx.send(parcel).unwrap();
+                    while let Ok(p) = rx.try_recv() {
+                        verify(p);
+                    }
+                }
+                drop(tx);
+                // What the previous thread still sends arrives until it hangs up.
+                rx.into_iter().for_each(verify);
+            });
+        }
+        drop(txs);
+    });
+    // The end of a thread scope does not wait for the threads' thread-local destructors,
+    // which give their shards back; frees deferred to a shard are reclaimed once it is.
+    let mut s = pool.snapshot_stats();
+    while s.shards.owned > 0 {
+        std::thread::yield_now();
+        s = pool.snapshot_stats();
+    }
+    pool.collect_garbage();
+    let s = pool.snapshot_stats();
+    assert_eq!(s.in_use(), 0, "{s}");
+    assert!(s.shards.deferred_reclaimed > 0);
+}

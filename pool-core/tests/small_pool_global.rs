@@ -3,8 +3,12 @@
 //! values dropped on other threads than the ones that made them, and thread churn;
 //! checksums catch any block handed out twice or corrupted.
 
-// Outside loom's models the pool needs `core`'s atomics.
-#![cfg(not(loom))]
+// Outside loom's models the pool needs `core`'s atomics. Not under Miri: a global
+// allocator sees the pointers the standard library gives back after its references to the
+// block (a `Box`, a slice) were retagged, and reading the slab header through such a
+// pointer is outside what Stacked or Tree Borrows define for allocators yet. The same
+// stress through `allocator_api2` collections runs under Miri in `small_pool.rs`.
+#![cfg(not(any(loom, miri)))]
 
 use std::collections::HashMap;
 use std::sync::mpsc;

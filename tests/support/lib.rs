@@ -21,18 +21,34 @@ fn count(a: &AtomicUsize) {
 }
 
 /// A global allocator that counts allocations, for tests of "no allocation in steady
-/// state". Install it with `#[global_allocator]` in one test binary.
+/// state". Install it with `#[global_allocator]` in one test binary. It passes every call
+/// on to `A` (the system allocator by default; the examples pass the allocator mode their
+/// build flag picks, see [`pool_core::small_pool::AllocatorMode`]).
 #[derive(Debug)]
-pub struct CountingAlloc {
+pub struct CountingAlloc<A = System> {
     allocations: AtomicUsize,
+    inner: A,
 }
 
 impl CountingAlloc {
-    /// A counter at zero.
+    /// A counter at zero over the system allocator.
     pub const fn new() -> Self {
+        CountingAlloc::with(System)
+    }
+}
+
+impl<A> CountingAlloc<A> {
+    /// A counter at zero over `inner`.
+    pub const fn with(inner: A) -> Self {
         CountingAlloc {
             allocations: AtomicUsize::new(0),
+            inner,
         }
+    }
+
+    /// The allocator it passes calls on to.
+    pub const fn inner(&self) -> &A {
+        &self.inner
     }
 
     /// Allocations (including reallocations) made so far, by every thread.
@@ -53,30 +69,30 @@ impl Default for CountingAlloc {
     }
 }
 
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so
-// `System`'s guarantees carry over; counting touches only an atomic.
-unsafe impl GlobalAlloc for CountingAlloc {
+// SAFETY: every method forwards to `A` with the caller's arguments unchanged, so `A`'s
+// guarantees carry over; counting touches only an atomic and a const thread-local.
+unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         count(&self.allocations);
         // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
-        unsafe { System.alloc(layout) }
+        unsafe { self.inner.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         count(&self.allocations);
         // SAFETY: forwarded unchanged.
-        unsafe { System.alloc_zeroed(layout) }
+        unsafe { self.inner.alloc_zeroed(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged; `ptr` came from `System` through this allocator.
-        unsafe { System.dealloc(ptr, layout) }
+        // SAFETY: forwarded unchanged; `ptr` came from `A` through this allocator.
+        unsafe { self.inner.dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         count(&self.allocations);
-        // SAFETY: forwarded unchanged; `ptr` came from `System` through this allocator.
-        unsafe { System.realloc(ptr, layout, new_size) }
+        // SAFETY: forwarded unchanged; `ptr` came from `A` through this allocator.
+        unsafe { self.inner.realloc(ptr, layout, new_size) }
     }
 }
 

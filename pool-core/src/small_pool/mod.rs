@@ -36,9 +36,12 @@
 //! # No header
 //!
 //! A slab is aligned to its own size (a power of two that depends only on the class and
-//! the base slab size), and its header sits at its start, so the slab of a block is the
-//! block's address with the low bits cleared: `free` and `realloc` know the class from the
-//! layout, mask, and read the owner. Nothing is stored before a block.
+//! the base slab size), and its header sits in its first kilobyte, so the slab of a block
+//! is the block's address with the low bits cleared: `free` and `realloc` know the class
+//! from the layout, mask, and find the slab in O(1). Nothing is stored before a block. The
+//! slab's own pointer comes from a three-level map keyed by that address, so the pool
+//! never reads its bookkeeping through the (possibly narrower) pointer the program gives
+//! back; Miri checks this under Stacked Borrows.
 //!
 //! # Frees from other threads, and what the epochs protect
 //!
@@ -78,7 +81,7 @@
 //!
 //! # Allocator modes
 //!
-//! One type per mode: [`std::alloc::System`], [`Mimalloc`] (feature `mimalloc`) and
+//! One type per mode: [`std::alloc::System`], `Mimalloc` (feature `mimalloc`) and
 //! [`SmallPool`]; [`Backing`] picks what a `SmallPool` falls back on; [`AllocatorMode`]
 //! picks the process allocator from a build flag and rejects an unknown mode at compile
 //! time.
@@ -92,6 +95,7 @@
 
 mod backing;
 mod heap;
+mod map;
 mod shard;
 mod state;
 mod stats;
@@ -255,7 +259,7 @@ impl SmallPool {
     ///
     /// # Panics
     ///
-    /// Unless `bytes` is a power of two from 16 KiB to 4 MiB.
+    /// Unless `bytes` is a power of two from 64 KiB to 4 MiB.
     ///
     /// # Examples
     ///
@@ -266,8 +270,8 @@ impl SmallPool {
     /// ```
     pub const fn slab_size(mut self, bytes: usize) -> Self {
         assert!(
-            bytes.is_power_of_two() && bytes >= 16 * 1024 && bytes <= 4 * 1024 * 1024,
-            "SmallPool::slab_size: a power of two from 16 KiB to 4 MiB"
+            bytes.is_power_of_two() && bytes >= 64 * 1024 && bytes <= 4 * 1024 * 1024,
+            "SmallPool::slab_size: a power of two from 64 KiB to 4 MiB"
         );
         self.config.slab_shift = bytes.trailing_zeros() as u8;
         self
@@ -345,6 +349,7 @@ impl SmallPool {
     }
 
     /// The state if it exists, without creating it.
+    #[inline(always)]
     fn existing_state(&self) -> Option<&State> {
         let p = self.state.load(Acquire);
         // SAFETY: as in `state`.
@@ -391,6 +396,18 @@ impl SmallPool {
             }
         }
         p
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` came from the fallback with `layout` and is freed once.
+    #[cold]
+    unsafe fn dealloc_fallback(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract.
+        unsafe { self.config.backing.dealloc(ptr, layout) };
+        if let Some(s) = self.existing_state() {
+            s.fallback.on_free(layout.size());
+        }
     }
 
     /// Enters an epoch and returns it; pass it to [`leave_epoch`](Self::leave_epoch).
@@ -549,19 +566,16 @@ unsafe impl GlobalAlloc for SmallPool {
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let state = self.existing_state();
-        match (SizeClass::for_layout(layout.size(), layout.align()), state) {
-            // SAFETY: the caller's contract: `ptr` is in use, allocated with this layout,
-            // so from class `c` of this state.
-            (Some(c), Some(s)) => unsafe { s.free_block(ptr, c.index()) },
-            (Some(_), None) => {}
-            (None, _) => {
-                // SAFETY: a layout no class serves was allocated by the fallback.
-                unsafe { self.config.backing.dealloc(ptr, layout) };
-                if let Some(s) = state {
-                    s.fallback.on_free(layout.size());
+        match SizeClass::for_layout(layout.size(), layout.align()) {
+            Some(c) => {
+                if let Some(s) = self.existing_state() {
+                    // SAFETY: the caller's contract: `ptr` is in use, allocated with this
+                    // layout, so from class `c` of this state.
+                    unsafe { s.free_block(ptr, c.index()) }
                 }
             }
+            // SAFETY: a layout no class serves was allocated by the fallback.
+            None => unsafe { self.dealloc_fallback(ptr, layout) },
         }
     }
 

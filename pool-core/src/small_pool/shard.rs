@@ -489,6 +489,33 @@ pub(super) fn shard_for(state: &State) -> *const Shard {
     }
 }
 
+/// The shard the calling thread owns in `state`, if any, without taking one; makes
+/// `state` the thread's cached one when found (a thread using several pools in turn).
+#[cold]
+pub(super) fn owned_shard(state: &State) -> *const Shard {
+    let found = EXIT
+        .try_with(|exit| {
+            if exit.closed.get() {
+                return ptr::null();
+            }
+            exit.entries
+                .iter()
+                .map(Cell::get)
+                .find(|e| ptr::eq(e.0, state))
+                .map_or(ptr::null(), |e| e.1)
+        })
+        .unwrap_or(ptr::null());
+    if !found.is_null() {
+        let _ = FAST.try_with(|f| {
+            f.state.set(state.this());
+            f.shard.set(found);
+            // SAFETY: a claimed shard lives as long as its state.
+            f.index.set(unsafe { (*found).index });
+        });
+    }
+    found
+}
+
 /// Called by a thread that allocates from `state`'s buckets because it has no shard:
 /// every [`RETRY_EVERY`] calls, tries to take one; the shard if it got one.
 #[cold]

@@ -15,6 +15,7 @@ use core::alloc::Layout;
 use core::ptr::{self, addr_of_mut};
 
 use super::heap::{self, slab_of, Heap, SlabSource, BUCKET_OWNER};
+use super::map::SlabMap;
 use super::shard::{self, Deferred, Shard, ShardCtx, NO_SHARD};
 use super::{backing::FallbackCounters, Config};
 use crate::size_class::CLASS_COUNT;
@@ -55,6 +56,8 @@ pub(super) struct State {
     pub(super) held: AtomicU64,
     /// Shards allocated so far.
     pub(super) created: AtomicU64,
+    /// Slab addresses to slabs (see the `map` module).
+    map: SlabMap,
 }
 
 impl State {
@@ -96,6 +99,7 @@ impl State {
             addr_of_mut!((*p).fallback).write(FallbackCounters::new());
             addr_of_mut!((*p).held).write(AtomicU64::new(0));
             addr_of_mut!((*p).created).write(AtomicU64::new(0));
+            SlabMap::init(addr_of_mut!((*p).map));
         }
         p
     }
@@ -132,8 +136,10 @@ impl State {
                 }
             }
         }
-        // SAFETY: as above, for the state itself, allocated by `create`.
+        // SAFETY: as above, for the state itself, allocated by `create`; the map's nodes
+        // came from the same backing allocator.
         unsafe {
+            state.map.free_nodes(&backing);
             ptr::drop_in_place(this.cast_mut());
             backing.dealloc(this.cast_mut().cast(), Layout::new::<State>());
         }
@@ -263,9 +269,20 @@ impl State {
                 .backing
                 .alloc(Layout::from_size_align_unchecked(size, size))
         };
-        if !p.is_null() {
-            self.held.fetch_add(size as u64, StatRelaxed);
+        if p.is_null() {
+            return p;
         }
+        if !self.map.set(p, p, &self.config.backing) {
+            // Past 48 address bits, or no memory for a map node: no slab.
+            // SAFETY: allocated just above with this layout.
+            unsafe {
+                self.config
+                    .backing
+                    .dealloc(p, Layout::from_size_align_unchecked(size, size))
+            };
+            return ptr::null_mut();
+        }
+        self.held.fetch_add(size as u64, StatRelaxed);
         p
     }
 
@@ -274,6 +291,7 @@ impl State {
     /// `base` came from [`new_slab`](Self::new_slab)`(shift)` and nothing uses it.
     pub(super) unsafe fn free_slab(&self, base: *mut u8, shift: u8) {
         let size = 1usize << shift;
+        self.map.set(base, ptr::null_mut(), &self.config.backing);
         // SAFETY: the caller's contract; the layout is the one it was allocated with.
         unsafe {
             self.config
@@ -358,7 +376,21 @@ impl State {
     /// `b` was allocated from this state with class `c` and is in use.
     #[inline(always)]
     pub(super) unsafe fn free_block(&self, b: *mut u8, c: usize) {
-        let slab = slab_of(b, heap::slab_shift(self.config.slab_shift, c));
+        let shift = heap::slab_shift(self.config.slab_shift, c);
+        // The caller's pointer may carry less than the slab's permissions: take the slab's
+        // own pointer from the map and work with that (see the `map` module).
+        let base = self.map.get(b.addr() & !((1usize << shift) - 1));
+        if base.is_null() {
+            // Not a block of this pool: the caller broke `dealloc`'s contract. Freeing
+            // nothing is the one safe answer.
+            debug_assert!(
+                false,
+                "SmallPool::dealloc: a pointer this pool did not hand out"
+            );
+            return;
+        }
+        let b = base.with_addr(b.addr());
+        let slab = slab_of(b, shift);
         // SAFETY: `b` is in use, so its slab's owner is fixed (heap invariant 1).
         let owner = unsafe { (*slab).owner };
         let (st, sh, index) = shard::fast();
@@ -401,6 +433,19 @@ impl State {
             return;
         }
         debug_assert!(owner != NO_SHARD);
+        let (st, _, _) = shard::fast();
+        if !ptr::eq(st, self) {
+            // The thread's cache names another pool: it may still own this block's shard.
+            let mine = shard::owned_shard(self);
+            // SAFETY: a claimed shard lives as long as its state.
+            if !mine.is_null() && unsafe { (*mine).index } == owner {
+                // SAFETY: as above.
+                let shard = unsafe { &*mine };
+                // SAFETY: this thread owns the shard that owns the block.
+                unsafe { ShardCtx { state: self, shard }.free_local(b, c) };
+                return;
+            }
+        }
         let sh = self.slots[owner as usize].shard.load(Acquire);
         // SAFETY: the block's slab names this shard, which exists as long as the state.
         unsafe { (*sh).deferred.push(b, c) };

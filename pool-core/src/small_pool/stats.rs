@@ -172,7 +172,8 @@ impl SmallPool {
     ///
     /// ```
     /// let pool = pool_core::small_pool::SmallPool::new();
-    /// let v: allocator_api2::vec::Vec<u64, _> = allocator_api2::vec![in &pool; 1, 2, 3];
+    /// let mut v = allocator_api2::vec::Vec::new_in(&pool);
+    /// v.extend_from_slice(&[1u64, 2, 3]);
     /// assert_eq!(pool.snapshot_stats().shards.hits, 1);
     /// drop(v);
     /// ```

@@ -77,10 +77,14 @@ pub(crate) mod cell {
     }
 }
 
-/// Process-wide counters that must be `static` (store ids): always `core`'s atomics, also
-/// under `cfg(loom)`, because loom atomics cannot be built in a `static`. Only relaxed
-/// counters live here; no model depends on them.
+/// Process-wide counters that must be `static` (store ids), statistics counters, and
+/// `SmallPool`'s slab map: always `core`'s atomics, also under `cfg(loom)` (loom atomics
+/// cannot be built in a `static`, and each one adds to a model's state). No model depends
+/// on their ordering: statistics are relaxed, and the slab map's entries are published
+/// before the blocks they describe are handed over.
 pub(crate) mod process {
+    #[cfg(feature = "std")]
+    pub(crate) use core::sync::atomic::AtomicPtr;
     #[cfg(feature = "std")]
     pub(crate) use core::sync::atomic::AtomicU64;
     pub(crate) use core::sync::atomic::{AtomicU32, Ordering};
