@@ -10,9 +10,10 @@ for f in glob.glob(os.path.join(root, "**/new/estimates.json"), recursive=True):
     groups.setdefault(group, {})[name] = json.load(open(f))["median"]["point_estimate"] / 1e3
 for group in sorted(groups):
     rows = groups[group]
-    ours = next((rows[k] for k in ("pool", "arena", "shuffler", "binned") if k in rows), None)
+    mine = ("pool", "arena", "shuffler", "binned", "small_pool", "sync_pool")
+    ours = next((rows[k] for k in mine if k in rows), None)
     line = f"{group:32s}" + "".join(f" {k}={v:9.1f}us" for k, v in sorted(rows.items()))
     if ours is not None:
-        peers = {k: v for k, v in rows.items() if k not in ("pool", "arena", "shuffler", "binned")}
+        peers = {k: v for k, v in rows.items() if k not in mine}
         line += "".join(f"  ours/{k}={ours / v:.2f}x" for k, v in sorted(peers.items()))
     print(line)

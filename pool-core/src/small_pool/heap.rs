@@ -228,6 +228,16 @@ impl Heap {
         self.cur.with(|p| unsafe { *p })
     }
 
+    /// The current slab (null if none).
+    ///
+    /// # Safety
+    ///
+    /// Exclusive access to this heap (invariant 2).
+    #[inline(always)]
+    pub(super) unsafe fn current(&self) -> *mut Slab {
+        self.cur()
+    }
+
     #[inline(always)]
     fn set_cur(&self, s: *mut Slab) {
         // SAFETY: as in `cur`.

@@ -377,9 +377,29 @@ impl State {
     #[inline(always)]
     pub(super) unsafe fn free_block(&self, b: *mut u8, c: usize) {
         let shift = heap::slab_shift(self.config.slab_shift, c);
-        // The caller's pointer may carry less than the slab's permissions: take the slab's
-        // own pointer from the map and work with that (see the `map` module).
-        let base = self.map.get(b.addr() & !((1usize << shift) - 1));
+        let mask = !((1usize << shift) - 1);
+        // The caller's pointer may carry less than the slab's permissions: the pool works
+        // with the slab's own pointer, from the heap when the block is in the calling
+        // thread's current slab of its class, else from the map (see the `map` module).
+        let (st, sh, index) = shard::fast();
+        if ptr::eq(st, self) && !sh.is_null() {
+            // SAFETY: `FAST` names a shard this thread owns (shard invariants 1 and 3).
+            let shard = unsafe { &*sh };
+            let heap = &shard.heaps[c];
+            // SAFETY: the owner has exclusive access to its heaps.
+            let cur = unsafe { heap.current() };
+            if !cur.is_null() && cur.addr() & mask == b.addr() & mask {
+                let b = cur.cast::<u8>().with_addr(b.addr());
+                // SAFETY: `b` is an in-use block of this heap's current slab.
+                unsafe {
+                    if heap.push(cur, b) {
+                        heap.after_free(cur, &ShardCtx { state: self, shard });
+                    }
+                }
+                return;
+            }
+        }
+        let base = self.map.get(b.addr() & mask);
         if base.is_null() {
             // Not a block of this pool: the caller broke `dealloc`'s contract. Freeing
             // nothing is the one safe answer.
@@ -393,7 +413,6 @@ impl State {
         let slab = slab_of(b, shift);
         // SAFETY: `b` is in use, so its slab's owner is fixed (heap invariant 1).
         let owner = unsafe { (*slab).owner };
-        let (st, sh, index) = shard::fast();
         if index == owner && ptr::eq(st, self) {
             // SAFETY: this thread owns the shard that owns the block.
             let shard = unsafe { &*sh };
