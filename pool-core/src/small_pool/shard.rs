@@ -10,8 +10,8 @@
 //!    taken whole by whoever has exclusive access to the heaps it feeds (an acquire swap),
 //!    never popped one block at a time, so there is no ABA. A block on it holds the next
 //!    block in its first word and its class in its second (blocks are at least 16 bytes).
-//! 3. The thread-local `FAST` names the pool state and shard the thread used last; it is
-//!    set only together with an `EXIT` entry, which holds a reference on that state, so a
+//! 3. The thread's cached pool state and shard (`sync::thread_cache`) are set only
+//!    together with an exit entry for that state, which holds a reference on it, so a
 //!    cached state pointer always points at a live state.
 
 use core::cell::Cell;
@@ -24,7 +24,7 @@ use crate::sync::atomic::{AtomicPtr, Ordering::*};
 use crate::sync::cell::UnsafeCell;
 use crate::sync::epoch::Epochs;
 use crate::sync::process::{AtomicU64, Ordering::Relaxed as StatRelaxed};
-use crate::sync::thread_local;
+use crate::sync::thread_cache;
 
 /// A thread's heaps in one pool.
 #[repr(C, align(128))]
@@ -351,113 +351,59 @@ impl SlabSource for ShardCtx<'_> {
     }
 }
 
-/// The thread's last-used pool state and shard (invariant 3). No destructor, so it can
-/// be read at any time, also while the thread's other thread-locals are destroyed.
-pub(super) struct Fast {
-    pub(super) state: Cell<*const State>,
-    pub(super) shard: Cell<*const Shard>,
-    /// The shard's index, or [`NO_SHARD`].
-    pub(super) index: Cell<u16>,
-    /// Bucket allocations since this thread last tried to take a shard.
-    misses: Cell<u32>,
-}
-
 /// A thread without a shard tries again to take one every this many bucket allocations
 /// (a shard may have been given back meanwhile).
 const RETRY_EVERY: u32 = 4096;
 
-/// `Fast::index` of a thread that uses the buckets.
-pub(super) const NO_SHARD: u16 = u16::MAX - 1;
+/// The cached shard index of a thread that uses the buckets.
+pub(super) const NO_SHARD: u16 = thread_cache::NO_INDEX;
 
-impl Fast {
-    const fn new() -> Self {
-        Fast {
-            state: Cell::new(ptr::null()),
-            shard: Cell::new(ptr::null()),
-            index: Cell::new(NO_SHARD),
-            misses: Cell::new(0),
-        }
-    }
+/// The exit hook for a thread's entry: gives its shard back and its reference up.
+///
+/// # Safety
+///
+/// `(state, shard)` is an entry of the calling thread (shard invariant 3).
+unsafe fn leave(state: *const (), shard: *const ()) {
+    // SAFETY: the entry holds a reference on the state, and the shard (if any) is owned
+    // by this thread.
+    unsafe { State::leave(state.cast(), shard.cast()) }
 }
 
-/// Per-thread references to pool states, given back when the thread exits.
-const ENTRIES: usize = 4;
-
-struct Exit {
-    entries: [Cell<(*const State, *const Shard)>; ENTRIES],
-    /// The thread is registering its exit hook or has exited: use the buckets.
-    closed: Cell<bool>,
-}
-
-impl Exit {
-    const fn new() -> Self {
-        Exit {
-            entries: [const { Cell::new((ptr::null(), ptr::null())) }; ENTRIES],
-            closed: Cell::new(false),
-        }
-    }
-
-    fn leave_all(&self) {
-        self.closed.set(true);
-        let _ = FAST.try_with(|f| {
-            f.state.set(ptr::null());
-            f.shard.set(ptr::null());
-            f.index.set(NO_SHARD);
-        });
-        for e in &self.entries {
-            let (state, shard) = e.replace((ptr::null(), ptr::null()));
-            if !state.is_null() {
-                // SAFETY: the entry holds a reference on `state` (invariant 3), so it is
-                // alive; `shard` (if any) is owned by this thread.
-                unsafe { State::leave(state, shard) };
-            }
-        }
-    }
-}
-
-impl Drop for Exit {
-    fn drop(&mut self) {
-        // Loom drops thread-locals outside its model: models call `exit_thread` instead.
-        #[cfg(not(loom))]
-        self.leave_all();
-    }
-}
-
-#[cfg(not(loom))]
-thread_local! {
-    static FAST: Fast = const { Fast::new() };
-    static EXIT: Exit = const { Exit::new() };
-}
-
-#[cfg(loom)]
-thread_local! {
-    static FAST: Fast = Fast::new();
-}
-#[cfg(loom)]
-thread_local! {
-    static EXIT: Exit = Exit::new();
+/// Caches `(state, shard)` as the calling thread's last used.
+fn cache(state: &State, shard: *const Shard) {
+    let index = if shard.is_null() {
+        NO_SHARD
+    } else {
+        // SAFETY: a claimed shard lives as long as its state.
+        unsafe { (*shard).index }
+    };
+    let _ = thread_cache::with_fast(|f| {
+        f.key.set(state.this().cast());
+        f.value.set(shard.cast());
+        f.index.set(index);
+    });
 }
 
 /// The calling thread's cached `(state, shard, index)`.
 #[inline(always)]
 pub(super) fn fast() -> (*const State, *const Shard, u16) {
-    FAST.try_with(|f| (f.state.get(), f.shard.get(), f.index.get()))
+    thread_cache::with_fast(|f| (f.key.get().cast(), f.value.get().cast(), f.index.get()))
         .unwrap_or((ptr::null(), ptr::null(), NO_SHARD))
 }
 
 /// Finds or claims the calling thread's shard in `state`; null if it has none (it uses
-/// the buckets). Caches the answer in `FAST` when it can hold a reference for it.
+/// the buckets). Caches the answer when it can hold a reference for it.
 #[cold]
 #[inline(never)]
 pub(super) fn shard_for(state: &State) -> *const Shard {
-    let r = EXIT.try_with(|exit| {
+    let r = thread_cache::with_exit(|exit| {
         if exit.closed.get() {
             return None;
         }
         for e in &exit.entries {
             let (s, sh) = e.get();
-            if ptr::eq(s, state) {
-                return Some(sh);
+            if ptr::eq(s, state.this().cast()) {
+                return Some(sh.cast::<Shard>());
             }
         }
         let slot = exit.entries.iter().find(|e| e.get().0.is_null())?;
@@ -466,23 +412,14 @@ pub(super) fn shard_for(state: &State) -> *const Shard {
         exit.closed.set(true);
         let shard = state.claim_shard();
         state.retain();
-        slot.set((state.this(), shard));
+        exit.leave.set(Some(leave));
+        slot.set((state.this().cast(), shard.cast()));
         exit.closed.set(false);
         Some(shard)
     });
     match r {
-        Ok(Some(shard)) => {
-            let index = if shard.is_null() {
-                NO_SHARD
-            } else {
-                // SAFETY: a claimed shard lives as long as its state.
-                unsafe { (*shard).index }
-            };
-            let _ = FAST.try_with(|f| {
-                f.state.set(state.this());
-                f.shard.set(shard);
-                f.index.set(index);
-            });
+        Some(Some(shard)) => {
+            cache(state, shard);
             shard
         }
         _ => ptr::null(),
@@ -493,25 +430,19 @@ pub(super) fn shard_for(state: &State) -> *const Shard {
 /// `state` the thread's cached one when found (a thread using several pools in turn).
 #[cold]
 pub(super) fn owned_shard(state: &State) -> *const Shard {
-    let found = EXIT
-        .try_with(|exit| {
-            if exit.closed.get() {
-                return ptr::null();
-            }
-            exit.entries
-                .iter()
-                .map(Cell::get)
-                .find(|e| ptr::eq(e.0, state))
-                .map_or(ptr::null(), |e| e.1)
-        })
-        .unwrap_or(ptr::null());
+    let found = thread_cache::with_exit(|exit| {
+        if exit.closed.get() {
+            return ptr::null();
+        }
+        exit.entries
+            .iter()
+            .map(Cell::get)
+            .find(|e| ptr::eq(e.0, state.this().cast()))
+            .map_or(ptr::null(), |e| e.1.cast::<Shard>())
+    })
+    .unwrap_or(ptr::null());
     if !found.is_null() {
-        let _ = FAST.try_with(|f| {
-            f.state.set(state.this());
-            f.shard.set(found);
-            // SAFETY: a claimed shard lives as long as its state.
-            f.index.set(unsafe { (*found).index });
-        });
+        cache(state, found);
     }
     found
 }
@@ -520,21 +451,24 @@ pub(super) fn owned_shard(state: &State) -> *const Shard {
 /// every [`RETRY_EVERY`] calls, tries to take one; the shard if it got one.
 #[cold]
 pub(super) fn retry_shard(state: &State) -> *const Shard {
-    let due = FAST
-        .try_with(|f| {
-            let n = f.misses.get().wrapping_add(1);
-            f.misses.set(n);
-            n % RETRY_EVERY == 0
-        })
-        .unwrap_or(false);
+    let due = thread_cache::with_fast(|f| {
+        let n = f.misses.get().wrapping_add(1);
+        f.misses.set(n);
+        n % RETRY_EVERY == 0
+    })
+    .unwrap_or(false);
     if !due {
         return ptr::null();
     }
-    let got = EXIT.try_with(|exit| {
+    let shard = thread_cache::with_exit(|exit| {
         if exit.closed.get() {
             return ptr::null();
         }
-        let Some(e) = exit.entries.iter().find(|e| ptr::eq(e.get().0, state)) else {
+        let Some(e) = exit
+            .entries
+            .iter()
+            .find(|e| ptr::eq(e.get().0, state.this().cast()))
+        else {
             return ptr::null();
         };
         if !e.get().1.is_null() {
@@ -542,17 +476,13 @@ pub(super) fn retry_shard(state: &State) -> *const Shard {
         }
         let shard = state.claim_shard();
         if !shard.is_null() {
-            e.set((state.this(), shard));
+            e.set((state.this().cast(), shard.cast()));
         }
         shard
-    });
-    let shard = got.unwrap_or(ptr::null());
+    })
+    .unwrap_or(ptr::null());
     if !shard.is_null() {
-        let _ = FAST.try_with(|f| {
-            f.shard.set(shard);
-            // SAFETY: a claimed shard lives as long as its state.
-            f.index.set(unsafe { (*shard).index });
-        });
+        cache(state, shard);
     }
     shard
 }
@@ -560,5 +490,5 @@ pub(super) fn retry_shard(state: &State) -> *const Shard {
 /// Gives the calling thread's shards back, as its exit does (loom models only).
 #[cfg(loom)]
 pub(crate) fn exit_thread() {
-    let _ = EXIT.try_with(Exit::leave_all);
+    thread_cache::exit_thread();
 }

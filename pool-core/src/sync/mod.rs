@@ -17,6 +17,8 @@ pub(crate) mod epoch;
 #[cfg(feature = "std")]
 pub(crate) mod lock;
 #[cfg(feature = "std")]
+pub(crate) mod thread_cache;
+#[cfg(feature = "std")]
 pub(crate) mod thread_id;
 
 /// Atomics and fences: `core`'s, or loom's models under `cfg(loom)`.
