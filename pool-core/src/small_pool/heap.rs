@@ -28,7 +28,9 @@
 //!    uncarved tail: handed out, or waiting on a deferred list.
 //! 4. A slab is in exactly one place: the heap's current slab, its `partial` list (it has
 //!    free or uncarved blocks), or its `full` list; `list` says which. An empty slab that
-//!    is not current leaves the heap at once ([`SlabSource::retire_slab`]).
+//!    is not current stays on the partial list if the heap keeps fewer than [`KEEP_EMPTY`]
+//!    such slabs (`empties` counts them), else leaves the heap at once
+//!    ([`SlabSource::retire_slab`]).
 
 use core::ptr;
 
@@ -45,6 +47,11 @@ pub(super) const COLORS: usize = HEADER_AREA / 64;
 
 /// `owner` of slabs that belong to the locked buckets rather than to a shard.
 pub(super) const BUCKET_OWNER: u16 = u16::MAX;
+
+/// Empty slabs a heap keeps besides its current one before it gives them away: a class
+/// whose blocks are all freed and then allocated again (a batch) does not format a slab
+/// each time.
+const KEEP_EMPTY: u32 = 1;
 
 const CURRENT: u8 = 0;
 const PARTIAL: u8 = 1;
@@ -172,6 +179,8 @@ pub(super) struct Heap {
     cur: UnsafeCell<*mut Slab>,
     partial: UnsafeCell<*mut Slab>,
     full: UnsafeCell<*mut Slab>,
+    /// Empty slabs kept on the partial list (at most [`KEEP_EMPTY`]).
+    empties: UnsafeCell<u32>,
     /// Blocks handed out, ever.
     pub(super) allocs: AtomicU64,
     /// Blocks handed out and not yet back on a slab.
@@ -214,6 +223,7 @@ impl Heap {
             cur: UnsafeCell::new(ptr::null_mut()),
             partial: UnsafeCell::new(ptr::null_mut()),
             full: UnsafeCell::new(ptr::null_mut()),
+            empties: UnsafeCell::new(0),
             allocs: AtomicU64::new(0),
             in_use: AtomicU64::new(0),
             high: AtomicU64::new(0),
@@ -336,6 +346,9 @@ impl Heap {
                 unsafe {
                     self.unlink(p);
                     (*p).list = CURRENT;
+                    if (*p).live == 0 {
+                        self.empties.with_mut(|n| *n -= 1);
+                    }
                 }
                 self.set_cur(p);
                 continue;
@@ -394,6 +407,17 @@ impl Heap {
                 self.link(PARTIAL, slab);
             }
             if (*slab).live == 0 && (*slab).list == PARTIAL {
+                let kept = self.empties.with_mut(|n| {
+                    if *n < KEEP_EMPTY {
+                        *n += 1;
+                        true
+                    } else {
+                        false
+                    }
+                });
+                if kept {
+                    return;
+                }
                 self.unlink(slab);
                 sub(&self.slabs, 1);
                 let shift = (*slab).shift;
@@ -409,19 +433,34 @@ impl Heap {
     ///
     /// Exclusive access to this heap.
     pub(super) unsafe fn trim(&self, src: &impl SlabSource) -> usize {
-        let slab = self.cur();
-        // SAFETY: the current slab is ours (invariants 2 and 4).
+        let mut bytes = 0;
+        // SAFETY: exclusive access; the current slab and the partial list are ours
+        // (invariants 2 and 4).
         unsafe {
-            if slab.is_null() || (*slab).live != 0 {
-                return 0;
+            let mut retire = |slab: *mut Slab| {
+                sub(&self.slabs, 1);
+                let shift = (*slab).shift;
+                ptr::drop_in_place(slab);
+                src.retire_slab(base_of(slab, shift), shift);
+                bytes += 1usize << shift;
+            };
+            let mut s = self.partial.with(|h| *h);
+            while !s.is_null() {
+                let next = (*s).next;
+                if (*s).live == 0 {
+                    self.unlink(s);
+                    retire(s);
+                }
+                s = next;
             }
-            self.set_cur(ptr::null_mut());
-            sub(&self.slabs, 1);
-            let shift = (*slab).shift;
-            ptr::drop_in_place(slab);
-            src.retire_slab(base_of(slab, shift), shift);
-            1 << shift
+            self.empties.with_mut(|n| *n = 0);
+            let cur = self.cur();
+            if !cur.is_null() && (*cur).live == 0 {
+                self.set_cur(ptr::null_mut());
+                retire(cur);
+            }
         }
+        bytes
     }
 
     /// Hands every slab to `release`, whatever it holds (the pool is being dropped).
@@ -453,6 +492,10 @@ impl Heap {
         self.full.with_mut(|h| {
             // SAFETY: exclusive access.
             unsafe { *h = ptr::null_mut() }
+        });
+        self.empties.with_mut(|n| {
+            // SAFETY: exclusive access.
+            unsafe { *n = 0 }
         });
         self.slabs.store(0, Relaxed);
         self.in_use.store(0, Relaxed);

@@ -131,7 +131,7 @@ struct Config {
 const DEFAULT: Config = Config {
     shards: MAX_SHARDS as u16,
     slab_shift: 16,
-    keep_empty: 2,
+    keep_empty: 8,
     backing: Backing::System,
     contention_ns: 1_000,
 };
@@ -277,7 +277,8 @@ impl SmallPool {
         self
     }
 
-    /// Empty slabs a shard keeps for reuse before returning them (default 2).
+    /// Empty slabs a shard keeps for reuse before returning them (default 8; besides the
+    /// one empty slab each class keeps).
     ///
     /// # Examples
     ///

@@ -37,7 +37,8 @@ pub(super) struct Shard {
 
 /// Owner-only state of a shard besides its heaps.
 struct Local {
-    /// Empty slabs of the base size kept for reuse (linked through their first word).
+    /// Empty slabs kept for reuse, of any size: each holds the next in its first word and
+    /// its shift in its second.
     empty: *mut u8,
     empty_len: usize,
 }
@@ -203,6 +204,16 @@ impl Deferred {
     }
 }
 
+/// The shift stored in an empty slab on a shard's cache.
+///
+/// # Safety
+///
+/// `slab` is on that cache.
+unsafe fn shift_of(slab: *mut u8) -> u8 {
+    // SAFETY: the caller's contract; `retire_slab` wrote it.
+    unsafe { slab.add(8).cast::<usize>().read_unaligned() as u8 }
+}
+
 /// # Safety
 ///
 /// `head` starts a list of free blocks (invariant 2) the caller owns.
@@ -258,11 +269,11 @@ impl ShardCtx<'_> {
             self.shard.local.with_mut(|l| {
                 let l = &mut *l;
                 while !l.empty.is_null() {
-                    let s = l.empty;
+                    let (s, shift) = (l.empty, shift_of(l.empty));
                     l.empty = next_of(s);
                     l.empty_len -= 1;
-                    bytes += 1 << self.state.config.slab_shift;
-                    self.state.free_slab(s, self.state.config.slab_shift);
+                    bytes += 1 << shift;
+                    self.state.free_slab(s, shift);
                 }
             });
         }
@@ -282,9 +293,9 @@ impl ShardCtx<'_> {
             }
             self.shard.local.with_mut(|l| {
                 while !(*l).empty.is_null() {
-                    let s = (*l).empty;
+                    let (s, shift) = ((*l).empty, shift_of((*l).empty));
                     (*l).empty = next_of(s);
-                    self.state.free_slab(s, self.state.config.slab_shift);
+                    self.state.free_slab(s, shift);
                 }
                 (*l).empty_len = 0;
             });
@@ -294,46 +305,53 @@ impl ShardCtx<'_> {
 
 impl SlabSource for ShardCtx<'_> {
     fn new_slab(&self, shift: u8) -> *mut u8 {
-        if shift == self.state.config.slab_shift {
-            // SAFETY: the owner has exclusive access to `local` (invariant 1).
-            let cached = self.shard.local.with_mut(|l| unsafe {
-                let l = &mut *l;
-                let s = l.empty;
-                if !s.is_null() {
-                    l.empty = next_of(s);
-                    l.empty_len -= 1;
-                }
-                s
-            });
-            if !cached.is_null() {
-                return cached;
+        // SAFETY: the owner has exclusive access to `local` (invariant 1); the cached slabs
+        // hold their link and shift.
+        let cached = self.shard.local.with_mut(|l| unsafe {
+            let l = &mut *l;
+            let mut prev: *mut u8 = ptr::null_mut();
+            let mut s = l.empty;
+            while !s.is_null() && shift_of(s) != shift {
+                prev = s;
+                s = next_of(s);
             }
+            if !s.is_null() {
+                if prev.is_null() {
+                    l.empty = next_of(s);
+                } else {
+                    set_next(prev, next_of(s));
+                }
+                l.empty_len -= 1;
+            }
+            s
+        });
+        if cached.is_null() {
+            self.state.new_slab(shift)
+        } else {
+            cached
         }
-        self.state.new_slab(shift)
     }
 
     unsafe fn retire_slab(&self, base: *mut u8, shift: u8) {
         let keep = self.state.config.keep_empty as usize;
-        if shift == self.state.config.slab_shift {
-            // SAFETY: exclusive access to `local`; `base` is an empty slab of ours, at least
-            // 16 bytes, so it can hold the link.
-            let kept = self.shard.local.with_mut(|l| unsafe {
-                let l = &mut *l;
-                if l.empty_len < keep {
-                    set_next(base, l.empty);
-                    l.empty = base;
-                    l.empty_len += 1;
-                    true
-                } else {
-                    false
-                }
-            });
-            if kept {
-                return;
+        // SAFETY: exclusive access to `local`; `base` is an empty slab of ours, so it can
+        // hold the link and the shift.
+        let kept = self.shard.local.with_mut(|l| unsafe {
+            let l = &mut *l;
+            if l.empty_len < keep {
+                set_next(base, l.empty);
+                base.add(8).cast::<usize>().write_unaligned(shift as usize);
+                l.empty = base;
+                l.empty_len += 1;
+                true
+            } else {
+                false
             }
+        });
+        if !kept {
+            // SAFETY: the caller's contract: an empty slab of this pool.
+            unsafe { self.state.free_slab(base, shift) };
         }
-        // SAFETY: the caller's contract: an empty slab of this pool.
-        unsafe { self.state.free_slab(base, shift) };
     }
 
     unsafe fn reclaim(&self) -> bool {
