@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use allocator_api2::alloc::Allocator;
-use pool_core::small_pool::{Backing, SmallPool, MAX_SHARDS};
+use pool_core::small_pool::{BackingAllocator, SmallPool, MAX_SHARDS};
 
 /// A block sent to another thread.
 #[derive(Clone, Copy, Debug)]
@@ -269,7 +269,7 @@ unsafe impl GlobalAlloc for Flaky {
 fn running_out_of_memory_is_an_error_never_an_abort() {
     let _serial = FAIL_LOCK.lock().unwrap();
     // Fails before the pool could allocate its bookkeeping, then with it.
-    let pool = SmallPool::new().backed_by(Backing::Custom(&FLAKY));
+    let pool = SmallPool::new().backed_by(BackingAllocator::Custom(&FLAKY));
     let small = Layout::new::<[u8; 24]>();
     let big = Layout::from_size_align(1 << 20, 8).unwrap();
     FAIL.store(true, Ordering::SeqCst);
@@ -646,4 +646,26 @@ fn collections_churn_across_threads() {
     let s = pool.snapshot_stats();
     assert_eq!(s.in_use(), 0, "{s}");
     assert!(s.shards.deferred_reclaimed > 0);
+}
+
+#[cfg(feature = "mimalloc")]
+#[test]
+fn mimalloc_can_back_the_slabs_and_the_fallback() {
+    let pool = SmallPool::new().backed_by(BackingAllocator::Mimalloc);
+    for (size, align) in [(24, 8), (5000, 64), (1 << 20, 16)] {
+        let layout = Layout::from_size_align(size, align).unwrap();
+        // SAFETY: freed once with the same layout.
+        unsafe {
+            let p = pool.alloc(layout);
+            assert_eq!(p as usize % align, 0);
+            fill(p, size, 3);
+            check(p, size, 3);
+            pool.dealloc(p, layout);
+        }
+    }
+    let m = pool_core::small_pool::Mimalloc;
+    let layout = Layout::new::<u64>();
+    // SAFETY: freed once with the same layout.
+    unsafe { m.dealloc(m.alloc(layout), layout) };
+    assert_eq!(pool.snapshot_stats().fallback.allocs, 1);
 }

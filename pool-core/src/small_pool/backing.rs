@@ -12,14 +12,14 @@ use crate::sync::process::{AtomicU64, Ordering::Relaxed};
 /// # Examples
 ///
 /// ```
-/// use pool_core::small_pool::{Backing, SmallPool};
+/// use pool_core::small_pool::{BackingAllocator, SmallPool};
 ///
-/// static POOL: SmallPool = SmallPool::new().backed_by(Backing::System);
-/// assert!(matches!(POOL.backing(), Backing::System));
+/// static POOL: SmallPool = SmallPool::new().backed_by(BackingAllocator::System);
+/// assert!(matches!(POOL.backing(), BackingAllocator::System));
 /// ```
 #[derive(Clone, Copy)]
 #[non_exhaustive]
-pub enum Backing {
+pub enum BackingAllocator {
     /// `std::alloc::System` (the C library's `malloc`).
     System,
     /// mimalloc (feature `mimalloc`).
@@ -30,18 +30,18 @@ pub enum Backing {
     Custom(&'static (dyn GlobalAlloc + Sync)),
 }
 
-impl fmt::Debug for Backing {
+impl fmt::Debug for BackingAllocator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Backing::System => "System",
+            BackingAllocator::System => "System",
             #[cfg(feature = "mimalloc")]
-            Backing::Mimalloc => "Mimalloc",
-            Backing::Custom(_) => "Custom",
+            BackingAllocator::Mimalloc => "Mimalloc",
+            BackingAllocator::Custom(_) => "Custom",
         })
     }
 }
 
-impl Backing {
+impl BackingAllocator {
     /// # Safety
     ///
     /// As for [`GlobalAlloc::alloc`].
@@ -50,10 +50,10 @@ impl Backing {
         // SAFETY: the caller's contract, passed on.
         unsafe {
             match self {
-                Backing::System => std::alloc::System.alloc(layout),
+                BackingAllocator::System => std::alloc::System.alloc(layout),
                 #[cfg(feature = "mimalloc")]
-                Backing::Mimalloc => mimalloc::MiMalloc.alloc(layout),
-                Backing::Custom(a) => a.alloc(layout),
+                BackingAllocator::Mimalloc => mimalloc::MiMalloc.alloc(layout),
+                BackingAllocator::Custom(a) => a.alloc(layout),
             }
         }
     }
@@ -65,10 +65,10 @@ impl Backing {
         // SAFETY: the caller's contract, passed on.
         unsafe {
             match self {
-                Backing::System => std::alloc::System.alloc_zeroed(layout),
+                BackingAllocator::System => std::alloc::System.alloc_zeroed(layout),
                 #[cfg(feature = "mimalloc")]
-                Backing::Mimalloc => mimalloc::MiMalloc.alloc_zeroed(layout),
-                Backing::Custom(a) => a.alloc_zeroed(layout),
+                BackingAllocator::Mimalloc => mimalloc::MiMalloc.alloc_zeroed(layout),
+                BackingAllocator::Custom(a) => a.alloc_zeroed(layout),
             }
         }
     }
@@ -81,10 +81,10 @@ impl Backing {
         // SAFETY: the caller's contract, passed on.
         unsafe {
             match self {
-                Backing::System => std::alloc::System.dealloc(ptr, layout),
+                BackingAllocator::System => std::alloc::System.dealloc(ptr, layout),
                 #[cfg(feature = "mimalloc")]
-                Backing::Mimalloc => mimalloc::MiMalloc.dealloc(ptr, layout),
-                Backing::Custom(a) => a.dealloc(ptr, layout),
+                BackingAllocator::Mimalloc => mimalloc::MiMalloc.dealloc(ptr, layout),
+                BackingAllocator::Custom(a) => a.dealloc(ptr, layout),
             }
         }
     }
@@ -96,10 +96,10 @@ impl Backing {
         // SAFETY: the caller's contract, passed on.
         unsafe {
             match self {
-                Backing::System => std::alloc::System.realloc(ptr, layout, new_size),
+                BackingAllocator::System => std::alloc::System.realloc(ptr, layout, new_size),
                 #[cfg(feature = "mimalloc")]
-                Backing::Mimalloc => mimalloc::MiMalloc.realloc(ptr, layout, new_size),
-                Backing::Custom(a) => a.realloc(ptr, layout, new_size),
+                BackingAllocator::Mimalloc => mimalloc::MiMalloc.realloc(ptr, layout, new_size),
+                BackingAllocator::Custom(a) => a.realloc(ptr, layout, new_size),
             }
         }
     }

@@ -22,7 +22,7 @@
 use core::alloc::Layout;
 use core::ptr;
 
-use super::backing::Backing;
+use super::backing::BackingAllocator;
 use crate::sync::process::{AtomicPtr, Ordering::*};
 
 const L1: usize = 1 << 11;
@@ -55,7 +55,7 @@ fn split(addr: usize) -> Option<(usize, usize, usize)> {
 }
 
 /// A zeroed node from the backing allocator (all pointers null), or null.
-fn new_node<T>(backing: &Backing) -> *mut T {
+fn new_node<T>(backing: &BackingAllocator) -> *mut T {
     // SAFETY: nodes are not zero-sized; all-zero bytes are valid null atomic pointers.
     unsafe { backing.alloc_zeroed(Layout::new::<T>()) }.cast::<T>()
 }
@@ -92,7 +92,7 @@ impl SlabMap {
 
     /// Sets the entry of the slab at `base` (null clears it); `false` if the address is
     /// past 48 bits or a node could not be allocated.
-    pub(super) fn set(&self, base: *mut u8, value: *mut u8, backing: &Backing) -> bool {
+    pub(super) fn set(&self, base: *mut u8, value: *mut u8, backing: &BackingAllocator) -> bool {
         let Some((a, b, c)) = split(base.addr()) else {
             return false;
         };
@@ -111,7 +111,7 @@ impl SlabMap {
     }
 
     /// The node in `slot`, made if missing; null if the backing allocator fails.
-    fn node<T>(slot: &AtomicPtr<T>, backing: &Backing) -> *mut T {
+    fn node<T>(slot: &AtomicPtr<T>, backing: &BackingAllocator) -> *mut T {
         let n = slot.load(Acquire);
         if !n.is_null() {
             return n;
@@ -135,7 +135,7 @@ impl SlabMap {
     /// # Safety
     ///
     /// The map is not used again; `backing` made its nodes.
-    pub(super) unsafe fn free_nodes(&self, backing: &Backing) {
+    pub(super) unsafe fn free_nodes(&self, backing: &BackingAllocator) {
         for m in &self.root {
             let mid = m.load(Acquire);
             if mid.is_null() {

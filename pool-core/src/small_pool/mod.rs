@@ -31,7 +31,7 @@
 //!    wait longer than [`contention_threshold`](SmallPool::contention_threshold)), and wait
 //!    and hold nanoseconds.
 //! 3. **Fallback.** Sizes past 64 KiB and alignments past 4 KiB go to the
-//!    [backing allocator](Backing), with counters and a size histogram.
+//!    [backing allocator](BackingAllocator), with counters and a size histogram.
 //!
 //! # No header
 //!
@@ -82,7 +82,7 @@
 //! # Allocator modes
 //!
 //! One type per mode: [`std::alloc::System`], `Mimalloc` (feature `mimalloc`) and
-//! [`SmallPool`]; [`Backing`] picks what a `SmallPool` falls back on; [`AllocatorMode`]
+//! [`SmallPool`]; [`BackingAllocator`] picks what a `SmallPool` falls back on; [`AllocatorMode`]
 //! picks the process allocator from a build flag and rejects an unknown mode at compile
 //! time.
 //!
@@ -109,7 +109,7 @@ use allocator_api2::alloc::{AllocError, Allocator};
 pub use self::backing::AllocatorMode;
 #[cfg(feature = "mimalloc")]
 pub use self::backing::Mimalloc;
-pub use self::backing::{Backing, HISTOGRAM_BOUNDS};
+pub use self::backing::{BackingAllocator, HISTOGRAM_BOUNDS};
 pub use self::state::MAX_SHARDS;
 pub use self::stats::{ClassStats, FallbackStats, ShardSummary, SmallPoolStats};
 pub use crate::sync::lock::LockStats;
@@ -124,7 +124,7 @@ struct Config {
     shards: u16,
     slab_shift: u8,
     keep_empty: u8,
-    backing: Backing,
+    backing: BackingAllocator,
     contention_ns: u64,
 }
 
@@ -132,7 +132,7 @@ const DEFAULT: Config = Config {
     shards: MAX_SHARDS as u16,
     slab_shift: 16,
     keep_empty: 8,
-    backing: Backing::System,
+    backing: BackingAllocator::System,
     contention_ns: 1_000,
 };
 
@@ -246,11 +246,11 @@ impl SmallPool {
     /// # Examples
     ///
     /// ```
-    /// use pool_core::small_pool::{Backing, SmallPool};
-    /// let pool = SmallPool::new().backed_by(Backing::System);
-    /// assert!(matches!(pool.backing(), Backing::System));
+    /// use pool_core::small_pool::{BackingAllocator, SmallPool};
+    /// let pool = SmallPool::new().backed_by(BackingAllocator::System);
+    /// assert!(matches!(pool.backing(), BackingAllocator::System));
     /// ```
-    pub const fn backed_by(mut self, backing: Backing) -> Self {
+    pub const fn backed_by(mut self, backing: BackingAllocator) -> Self {
         self.config.backing = backing;
         self
     }
@@ -310,10 +310,10 @@ impl SmallPool {
     /// # Examples
     ///
     /// ```
-    /// use pool_core::small_pool::{Backing, SmallPool};
-    /// assert!(matches!(SmallPool::new().backing(), Backing::System));
+    /// use pool_core::small_pool::{BackingAllocator, SmallPool};
+    /// assert!(matches!(SmallPool::new().backing(), BackingAllocator::System));
     /// ```
-    pub const fn backing(&self) -> Backing {
+    pub const fn backing(&self) -> BackingAllocator {
         self.config.backing
     }
 
@@ -415,6 +415,10 @@ impl SmallPool {
     /// Blocks freed meanwhile by other threads than their owners are not reused until the
     /// reader has left (see the [module docs](self)). `0` if the pool cannot allocate its
     /// bookkeeping (it then has handed out nothing a reader could see).
+    ///
+    /// Leave every epoch you enter: while one is open, blocks freed by other threads than
+    /// their owners wait (memory grows), so an epoch that is never left (a leaked reader)
+    /// keeps them from reuse for good. They are still freed when the pool is dropped.
     ///
     /// # Panics
     ///

@@ -184,3 +184,29 @@ fn blocks_freed_into_the_buckets_during_an_epoch_wait_too() {
     // SAFETY: as above.
     unsafe { pool.dealloc(q, layout) };
 }
+
+#[test]
+fn a_leaked_reader_holds_back_remote_frees_until_the_pool_goes() {
+    let pool = SmallPool::new();
+    let layout = Layout::new::<[u8; 64]>();
+    // SAFETY: allocated here, each freed once on another thread.
+    let blocks: Vec<Block> = (0..8)
+        .map(|_| Block(unsafe { pool.alloc(layout) }))
+        .collect();
+    let _leaked = pool.enter_epoch(); // never left
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for b in &blocks {
+                // SAFETY: as above.
+                unsafe { pool.dealloc(b.get(), layout) };
+            }
+        });
+    });
+    for _ in 0..4 {
+        pool.advance_epoch();
+        assert_eq!(pool.collect_garbage(), 0);
+    }
+    assert_eq!(pool.snapshot_stats().shards.deferred_waiting, 8);
+    // Dropping the pool frees the slabs, waiting blocks included (Miri checks for leaks).
+    drop(pool);
+}
