@@ -44,11 +44,14 @@ impl core::fmt::Debug for SlabMap {
     }
 }
 
+/// Keys the map covers: 2^32 (48-bit addresses); on 32-bit targets every address fits.
+const KEYS: u64 = (L1 as u64) * (L2 as u64) * (L3 as u64);
+
 /// `(root, mid, leaf)` indices of `addr`, or `None` past 48 bits.
 #[inline(always)]
 fn split(addr: usize) -> Option<(usize, usize, usize)> {
     let key = addr >> KEY_SHIFT;
-    if key >= L1 * L2 * L3 {
+    if key as u64 >= KEYS {
         return None;
     }
     Some((key / (L2 * L3), (key / L3) % L2, key % L3))
