@@ -372,15 +372,15 @@ impl Heap {
         }
     }
 
-    /// Puts `block` back on `slab`'s free list; `true` if the slab must then be moved
-    /// ([`after_free`](Self::after_free)): it was full, or it is now empty.
+    /// Puts `block` back on `slab`'s free list, and moves the slab if that changed where it
+    /// belongs ([`after_free`](Self::after_free)): it was full, or it is now empty.
     ///
     /// # Safety
     ///
     /// Exclusive access to this heap; `slab` is the slab of `block`, a block of this heap
-    /// that is in use (handed out or on a deferred list).
+    /// that is in use (handed out or on a deferred list); `src` is this heap's source.
     #[inline(always)]
-    pub(super) unsafe fn push(&self, slab: *mut Slab, block: *mut u8) -> bool {
+    pub(super) unsafe fn push(&self, slab: *mut Slab, block: *mut u8, src: &impl SlabSource) {
         // SAFETY: the caller's contract: `slab` is ours, `block` is one of its blocks.
         unsafe {
             set_next(block, (*slab).free);
@@ -388,18 +388,20 @@ impl Heap {
             (*slab).live -= 1;
             sub(&self.in_use, 1);
             // The current slab stays where it is, also when empty.
-            (*slab).list != CURRENT && ((*slab).live == 0 || (*slab).list == FULL)
+            if (*slab).list != CURRENT && ((*slab).live == 0 || (*slab).list == FULL) {
+                self.after_free(slab, src);
+            }
         }
     }
 
-    /// Moves `slab` after a [`push`](Self::push) returned `true`: off the full list, and to
-    /// `src` if it is empty and not current.
+    /// Moves `slab` after a [`push`](Self::push) that left it empty or no longer full: off
+    /// the full list, and to `src` if it is empty and not current (unless kept).
     ///
     /// # Safety
     ///
     /// Exclusive access to this heap; `slab` is one of its slabs.
     #[cold]
-    pub(super) unsafe fn after_free(&self, slab: *mut Slab, src: &impl SlabSource) {
+    unsafe fn after_free(&self, slab: *mut Slab, src: &impl SlabSource) {
         // SAFETY: the caller's contract.
         unsafe {
             if (*slab).list == FULL {

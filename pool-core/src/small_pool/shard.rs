@@ -246,11 +246,7 @@ impl ShardCtx<'_> {
         let slab = slab_of(b, heap::slab_shift(self.state.config.slab_shift, c));
         let heap = &self.shard.heaps[c];
         // SAFETY: the caller's contract.
-        unsafe {
-            if heap.push(slab, b) {
-                heap.after_free(slab, self);
-            }
-        }
+        unsafe { heap.push(slab, b, self) };
     }
 
     /// Gives back every empty slab the shard holds; bytes returned.

@@ -391,11 +391,7 @@ impl State {
             if !cur.is_null() && cur.addr() & mask == b.addr() & mask {
                 let b = cur.cast::<u8>().with_addr(b.addr());
                 // SAFETY: `b` is an in-use block of this heap's current slab.
-                unsafe {
-                    if heap.push(cur, b) {
-                        heap.after_free(cur, &ShardCtx { state: self, shard });
-                    }
-                }
+                unsafe { heap.push(cur, b, &ShardCtx { state: self, shard }) };
                 return;
             }
         }
@@ -418,11 +414,7 @@ impl State {
             let shard = unsafe { &*sh };
             let heap = &shard.heaps[c];
             // SAFETY: exclusive access as owner; `b` is an in-use block of this heap.
-            unsafe {
-                if heap.push(slab, b) {
-                    heap.after_free(slab, &ShardCtx { state: self, shard });
-                }
-            }
+            unsafe { heap.push(slab, b, &ShardCtx { state: self, shard }) };
             return;
         }
         // SAFETY: passed on.
@@ -581,11 +573,7 @@ impl BucketCtx<'_> {
     unsafe fn free_locked(&self, b: *mut u8, c: usize) {
         let slab = slab_of(b, heap::slab_shift(self.state.config.slab_shift, c));
         // SAFETY: the caller's contract.
-        unsafe {
-            if self.bucket.heap.push(slab, b) {
-                self.bucket.heap.after_free(slab, self);
-            }
-        }
+        unsafe { self.bucket.heap.push(slab, b, self) };
     }
 }
 
