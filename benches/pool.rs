@@ -2,7 +2,9 @@
 //!
 //! Workloads: insert-then-remove 1M; steady churn with 10k live; random `get` over 100k
 //! live; iteration over 100k slots with 50% holes; and, for `Pool` only, `get` and
-//! `rent` side by side to show that plain access does not pay for guards.
+//! `rent` side by side to show that plain access does not pay for guards; and recycling
+//! of 1500-byte buffers against opool, object-pool, lifeguard and lockfree-object-pool
+//! (one acquire + release, and 16 acquires then 16 releases).
 
 // criterion_group! generates an undocumented function.
 #![allow(missing_docs)]
@@ -306,10 +308,133 @@ fn all_stores<V: Payload>(c: &mut Criterion) {
     iterate_with_holes::<V, SlotMap<DefaultKey, V>>(c);
 }
 
+// === recycling ===
+
+const BUF: usize = 1500;
+const BATCH: usize = 16;
+
+/// A reusable 1500-byte buffer (a packet); reset is a no-op, as in the peers' set-up.
+struct Buf(Vec<u8>);
+
+fn buffer() -> Buf {
+    Buf(vec![0; BUF])
+}
+
+impl Default for Buf {
+    fn default() -> Self {
+        buffer()
+    }
+}
+
+impl pool_core::Reset for Buf {
+    #[inline]
+    fn reset(&mut self) {}
+}
+
+impl lifeguard::Recycleable for Buf {
+    fn new() -> Self {
+        buffer()
+    }
+    fn reset(&mut self) {}
+}
+
+struct BufAlloc;
+impl opool::PoolAllocator<Buf> for BufAlloc {
+    fn allocate(&self) -> Buf {
+        buffer()
+    }
+}
+
+/// What a user does with a recycled buffer: write its first and last byte.
+#[inline]
+fn touch(buf: &mut Buf) {
+    buf.0[0] = 1;
+    buf.0[BUF - 1] = 1;
+    black_box(&mut buf.0);
+}
+
+fn recycling(c: &mut Criterion) {
+    let mut g = c.benchmark_group("recycle_1500B/acquire_release");
+    g.bench_function("pool", |b| {
+        let mut pool: Pool<Buf> = Pool::new();
+        b.iter(|| touch(&mut pool.acquire_guard()));
+    });
+    g.bench_function("opool_LocalPool", |b| {
+        let pool = opool::LocalPool::new(64, BufAlloc);
+        b.iter(|| touch(&mut pool.get()));
+    });
+    g.bench_function("object_pool", |b| {
+        let pool = object_pool::Pool::new(64, buffer);
+        b.iter(|| touch(&mut pool.pull(buffer)));
+    });
+    g.bench_function("lifeguard", |b| {
+        let pool: lifeguard::Pool<Buf> = lifeguard::Pool::with_size(64);
+        b.iter(|| touch(&mut pool.new()));
+    });
+    g.bench_function("lockfree_object_pool", |b| {
+        let pool = lockfree_object_pool::LinearObjectPool::new(buffer, |_| {});
+        b.iter(|| touch(&mut pool.pull()));
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("recycle_1500B/acquire16_release16");
+    g.throughput(Throughput::Elements(BATCH as u64));
+    g.bench_function("pool", |b| {
+        let mut pool: Pool<Buf> = Pool::new();
+        b.iter(|| {
+            let hs: [Handle<Buf>; BATCH] = core::array::from_fn(|_| pool.acquire());
+            for &h in &hs {
+                touch(&mut pool[h]);
+            }
+            for h in hs {
+                pool.release(h);
+            }
+        });
+    });
+    g.bench_function("opool_LocalPool", |b| {
+        let pool = opool::LocalPool::new(64, BufAlloc);
+        b.iter(|| {
+            let mut gs: [_; BATCH] = core::array::from_fn(|_| pool.get());
+            for g in &mut gs {
+                touch(g);
+            }
+        });
+    });
+    g.bench_function("object_pool", |b| {
+        let pool = object_pool::Pool::new(64, buffer);
+        b.iter(|| {
+            let mut gs: [_; BATCH] = core::array::from_fn(|_| pool.pull(buffer));
+            for g in &mut gs {
+                touch(g);
+            }
+        });
+    });
+    g.bench_function("lifeguard", |b| {
+        let pool: lifeguard::Pool<Buf> = lifeguard::Pool::with_size(64);
+        b.iter(|| {
+            let mut gs: [_; BATCH] = core::array::from_fn(|_| pool.new());
+            for g in &mut gs {
+                touch(g);
+            }
+        });
+    });
+    g.bench_function("lockfree_object_pool", |b| {
+        let pool = lockfree_object_pool::LinearObjectPool::new(buffer, |_| {});
+        b.iter(|| {
+            let mut gs: [_; BATCH] = core::array::from_fn(|_| pool.pull());
+            for g in &mut gs {
+                touch(g);
+            }
+        });
+    });
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     all_stores::<u64>(c);
     all_stores::<Big>(c);
     pool_access_paths(c);
+    recycling(c);
 }
 
 criterion_group! {

@@ -23,7 +23,8 @@
 //!
 //! - [`Pool<T>`]: many values of one type that come and go, named by [`Handle<T>`]. O(1)
 //!   insert, get and remove; [`acquire`](Pool::acquire) / [`release`](Pool::release)
-//!   recycle whole objects (and their allocations) through the [`Reset`] trait; rent
+//!   recycle whole objects (and their allocations) in place through the [`Reset`] trait,
+//!   also as RAII [`Recycled`] guards ([`Pool::acquire_guard`]); rent
 //!   guards ([`Pool::rent`], and [`Rentals`] for many exclusive rents at once) give
 //!   run-time-checked access.
 //! - [`SyncPool<T>`] (with `std`): the same from any thread through `&self`: sharded (a
@@ -138,7 +139,9 @@ pub use crate::error::{
 #[doc(inline)]
 pub use crate::handle::Handle;
 #[doc(inline)]
-pub use crate::pool::{Pool, PoolBuilder, PoolStats, Rent, RentMut, Rentals, VacantEntry};
+pub use crate::pool::{
+    Pool, PoolBuilder, PoolStats, Recycled, Rent, RentMut, Rentals, VacantEntry,
+};
 #[doc(inline)]
 pub use crate::pooled::{Pooled, Reset};
 #[doc(inline)]

@@ -500,15 +500,110 @@ fn recycling_reuses_objects_and_their_allocations() {
 }
 
 #[test]
-fn acquire_on_a_full_pool_keeps_the_spare() {
+fn spares_live_in_slots_and_give_them_up_when_the_pool_is_full() {
+    // A spare keeps its slot: a bounded pool of one holds one live value or one spare.
     let mut pool: Pool<String> = Pool::bounded(1);
     let h = pool.acquire();
     pool.release(h);
-    pool.insert(String::from("x"));
-    assert_eq!(pool.try_acquire(), Err(PoolError::Full { capacity: 1 }));
     assert_eq!(pool.stats().spares, 1);
-    pool.clear_spares();
+    // An insert into the full pool drops the spare and takes its slot.
+    let x = pool.insert(String::from("x"));
     assert_eq!(pool.stats().spares, 0);
+    assert_eq!(pool.try_acquire(), Err(PoolError::Full { capacity: 1 }));
+    assert_eq!(pool.try_insert(String::from("y")).unwrap_err().into_value(), "y");
+    assert_eq!(pool[x], "x");
+    assert!(pool.get(h).is_none());
+}
+
+#[test]
+fn recycling_does_not_move_the_value() {
+    let mut pool: Pool<Vec<u8>> = Pool::new();
+    let h = pool.acquire_with(|| Vec::with_capacity(64));
+    pool[h].extend_from_slice(b"abc");
+    let slot_addr = &pool[h] as *const Vec<u8> as usize;
+    let buf_addr = pool[h].as_ptr() as usize;
+    assert!(pool.release(h));
+    assert!(pool.get(h).is_none());
+    let h2 = pool.acquire();
+    assert_ne!(h, h2);
+    assert_eq!(h.index(), h2.index()); // same slot, new generation
+    assert_eq!(&pool[h2] as *const Vec<u8> as usize, slot_addr);
+    assert_eq!(pool[h2].as_ptr() as usize, buf_addr);
+    assert!(pool[h2].is_empty());
+    // LIFO: the most recently released spare comes back first.
+    let a = pool.acquire();
+    let b = pool.acquire();
+    let (ia, ib) = (a.index(), b.index());
+    pool.release(a);
+    pool.release(b);
+    assert_eq!(pool.acquire().index(), ib);
+    assert_eq!(pool.acquire().index(), ia);
+}
+
+#[test]
+fn recycled_guard_releases_on_drop_and_into_handle_keeps() {
+    use pool_core::Recycled;
+    let mut pool: Pool<String> = Pool::new();
+    let h = {
+        let mut g = pool.acquire_guard();
+        g.push_str("temp");
+        Recycled::handle(&g)
+    };
+    assert!(!pool.contains(h));
+    assert_eq!(pool.stats().spares, 1);
+    let mut g = pool.acquire_guard();
+    assert_eq!(*g, "");
+    g.push_str("kept");
+    let kept = Recycled::into_handle(g);
+    assert_eq!(pool[kept], "kept");
+    assert_eq!((pool.len(), pool.stats().spares), (1, 0));
+    // Leaking a guard leaves the value live, like an unreleased handle.
+    let leaked = Recycled::handle(&pool.acquire_guard());
+    let g = pool.acquire_guard();
+    let lh = Recycled::handle(&g);
+    core::mem::forget(g);
+    assert!(pool.contains(lh) && !pool.contains(leaked));
+    assert_eq!(pool.len(), 2);
+}
+
+#[test]
+fn spares_survive_clear_and_stay_out_of_iteration_and_reserve() {
+    let mut pool: Pool<Vec<u32>> = Pool::new();
+    let hs: Vec<_> = (0..6).map(|_| pool.acquire()).collect();
+    for &h in &hs[..3] {
+        pool[h].push(1);
+        pool.release(h);
+    }
+    assert_eq!(pool.iter().count(), 3);
+    let copy = pool.clone();
+    assert_eq!((copy.len(), copy.stats().spares), (3, 3));
+    pool.clear();
+    assert_eq!((pool.len(), pool.stats().spares), (0, 3));
+    // Inserts after `clear` use free slots, never a spare's.
+    let others: Vec<_> = (0..3).map(|_| pool.insert(vec![9])).collect();
+    assert_eq!(pool.stats().spares, 3);
+    for _ in 0..3 {
+        let h = pool.acquire();
+        assert!(pool[h].is_empty());
+        assert!(!others.contains(&h));
+    }
+    assert_eq!(pool.stats().acquire_hits, 3);
+    // `reserve` counts spare slots as taken.
+    let mut p: Pool<u8> = Pool::new();
+    let hs: Vec<_> = (0..4).map(|_| p.acquire()).collect();
+    for h in hs {
+        p.release(h);
+    }
+    p.reserve(4);
+    let cap = p.capacity();
+    for _ in 0..4 {
+        p.insert(1);
+    }
+    assert_eq!(p.capacity(), cap);
+    assert_eq!(p.stats().spares, 4);
+    // `shrink_spares` drops the oldest; `shrink_to_fit` stops at a spare.
+    p.shrink_spares(1);
+    assert_eq!(p.stats().spares, 1);
 }
 
 #[test]

@@ -60,8 +60,8 @@ impl<T> Pool<T> {
         debug_assert!(self.is_empty());
         let mut head = NONE;
         for (i, slot) in self.slots.iter_mut().enumerate().rev() {
-            // Retired slots (version 0) stay off the list (invariant 2).
-            if slot.version != 0 {
+            // Retired slots (version 0) and spares stay off the list (invariants 2, 3).
+            if slot.version != 0 && !slot.is_spare() {
                 *slot.state.get_mut() = head;
                 head = i as u32;
             }

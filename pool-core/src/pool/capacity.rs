@@ -101,7 +101,12 @@ impl<T> Pool<T> {
     }
 
     fn reserve_inner(&mut self, additional: usize, exact: bool) -> Result<(), PoolError> {
-        let free = self.slots.capacity().min(self.limit) - self.len() - self.retired as usize;
+        // Slots holding spares are not free for inserts (only a pool that cannot grow
+        // gives a spare's slot up).
+        let free = self.slots.capacity().min(self.limit)
+            - self.len()
+            - self.retired as usize
+            - self.spares.len();
         let new_slots = additional.saturating_sub(free);
         if new_slots == 0 {
             return Ok(());
@@ -182,7 +187,8 @@ impl<T> Pool<T> {
     ///
     /// Handles of removed slots stay stale: a slot pushed again at a dropped index starts
     /// with a version above any the dropped slot had. A retired slot (generation
-    /// exhausted) is never dropped, so the trim stops there. The free list keeps its
+    /// exhausted) is never dropped, and neither is a slot holding a spare (drop spares
+    /// first with [`shrink_spares`](Pool::shrink_spares)), so the trim stops there. The free list keeps its
     /// order, minus the dropped slots.
     ///
     /// # Examples
@@ -204,7 +210,7 @@ impl<T> Pool<T> {
         let mut keep = self.slots.len();
         while keep > min_capacity {
             let slot = &self.slots[keep - 1];
-            if slot.is_occupied() || slot.version == 0 {
+            if slot.is_occupied() || slot.version == 0 || slot.is_spare() {
                 break;
             }
             keep -= 1;
@@ -223,9 +229,7 @@ impl<T> Pool<T> {
         self.slots.shrink_to(target);
         self.occupancy.truncate(self.slots.len());
         self.occupancy.shrink_for(self.slots.capacity());
-        if self.spares.is_empty() {
-            self.spares.shrink_to_fit();
-        }
+        self.spares.shrink_to_fit();
     }
 
     /// Removes every slot at or past `end` from the free list, keeping the order of the

@@ -72,7 +72,7 @@ impl<'a, T> Iter<'a, T> {
         let slot = unsafe { self.slots.get_unchecked(i) };
         let handle = Handle::encode(i as u32, slot.version, self.key);
         // SAFETY: occupied (invariant 1); the pool is borrowed shared for `'a`, so no
-        // `&mut T` to the value exists (invariant 3).
+        // `&mut T` to the value exists (invariant 4).
         (handle, unsafe { &*slot.value_ptr() })
     }
 }

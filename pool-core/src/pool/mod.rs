@@ -6,24 +6,39 @@
 // These hold whenever no `Pool` method is running, and every `unsafe` block below relies
 // on them ("by the module invariants"):
 //
-// 1. `slots[i]` holds an initialised `T` iff `slots[i].version` is odd, iff bit `i` of
-//    `occupancy` is set. `inserts - removes` counts those slots.
-// 2. The free list, threaded through the `state` of vacant slots from `free_head`, holds
-//    every vacant slot with a non-zero version exactly once; vacant slots with version 0
-//    are retired and on no list. `retired` counts them.
-// 3. An occupied slot's `state` is `EXCLUSIVE` while a `RentMut` of it exists (or was
-//    leaked), otherwise the number of counted `Rent`s alive (or leaked). `state` is written only through `&mut Pool` or a `Rentals` (which holds
-//    `&mut Pool`), so through `&Pool` no `&mut T` exists and any number of `&T` may.
-// 4. Handles from callers are untrusted: a handle is used only after
+// 1. `slots[i]` holds a live `T` (occupied) iff `slots[i].version` is odd, iff bit `i`
+//    of `occupancy` is set. `inserts - removes` counts those slots.
+// 2. A vacant slot whose `state` is `SPARE` holds an initialised, reset `T` (a spare);
+//    its version is even and non-zero, and its index is in `spares` exactly once. Every
+//    index in `spares` names such a slot.
+// 3. The free list, threaded through the `state` of vacant slots from `free_head`, holds
+//    every other vacant slot with a non-zero version exactly once; vacant slots with
+//    version 0 are retired and on no list. `retired` counts them.
+// 4. An occupied slot's `state` is `EXCLUSIVE` while a `RentMut` of it exists (or was
+//    leaked), otherwise the number of counted `Rent`s alive (or leaked). `state` is
+//    written only through `&mut Pool` or a `Rentals` (which holds `&mut Pool`), so
+//    through `&Pool` no `&mut T` exists and any number of `&T` may.
+// 5. Handles from callers are untrusted: a handle is used only after
 //    `slots[index].version == handle.version(key)`. Handle versions are always odd, so a
-//    match means the slot is occupied.
-// 5. `id_pending` (a pool from `const fn new` that has no id yet) implies
+//    match means the slot is occupied (never a spare, whose version is even).
+// 6. `id_pending` (a pool from `const fn new` that has no id yet) implies
 //    `slots.capacity() == 0`: the id is taken on the growth paths, before any slot (and so
 //    any handle) can exist.
 //
 // User code (`Drop`, `Clone`, closures, `Reset::reset`, factories) runs only where these
 // hold: bookkeeping is updated before a value is dropped, and closures run before a slot
-// is claimed.
+// is claimed. (`Reset::reset` runs on a slot already marked spare, under a guard that
+// frees the slot and drops the value if it panics.)
+//
+// # Layout
+//
+// One `Vec<Slot<T>>`: each slot is the value followed by two `u32`s, its version and its
+// `state` (rent count while occupied; free-list link or the `SPARE` mark while vacant), so
+// a lookup touches one slot and the version check reads the line the value is on. Beside
+// it, a bitmap with one bit per slot (set iff occupied) makes iteration skip holes 64 at
+// a time, and `spares` is a stack of the indices of slots holding spares: recycling never
+// moves a value, a released value stays in its slot, reset, until `acquire` revives it
+// under a new version.
 
 mod builder;
 mod bulk;
@@ -46,6 +61,7 @@ use alloc::vec::Vec;
 pub use self::builder::PoolBuilder;
 pub use self::entry::VacantEntry;
 pub use self::iter::{Drain, IntoIter, Iter, IterMut, Keys, Values, ValuesMut};
+pub use self::recycle::Recycled;
 pub use self::rent::{Rent, RentMut, Rentals};
 
 use self::occupancy::Occupancy;
@@ -73,8 +89,9 @@ impl Link {
     }
 }
 
-/// Most slots a pool can have: indices are `u32`, and `u32::MAX` ends the free list.
-const MAX_SLOTS: usize = u32::MAX as usize;
+/// Most slots a pool can have: indices are `u32`; `u32::MAX` ends the free list and
+/// `u32::MAX - 1` marks a spare slot, so neither is ever an index.
+const MAX_SLOTS: usize = u32::MAX as usize - 1;
 
 /// A typed object pool: values addressed by generational [`Handle`]s, O(1) insert, get
 /// and remove, free slots reused LIFO, optional recycling of whole objects
@@ -130,7 +147,8 @@ pub struct Pool<T> {
     regrow_below: u32,
     /// Even; the highest version a slot removed by `shrink_to` had.
     regrow_floor: u32,
-    spares: Vec<T>,
+    /// Indices of the slots holding spares, the most recently released last.
+    spares: Vec<u32>,
     /// Most spares kept; `release` drops the value past it.
     max_spares: usize,
     factory: Option<fn() -> T>,
@@ -491,7 +509,7 @@ impl<T> Pool<T> {
             // SAFETY: `i < slots.len()`, and every slot index is covered (occupancy
             // invariant).
             unsafe { self.occupancy.set(i) };
-            // SAFETY: free-list indices are in bounds (invariant 2).
+            // SAFETY: free-list indices are in bounds (invariant 3).
             let slot = unsafe { self.slots.get_unchecked_mut(i) };
             self.free_head = slot.next_free();
             let version = slot.version + 1;
@@ -569,7 +587,8 @@ impl<T> Pool<T> {
     }
 
     /// The index the next insert will use; makes sure pushing a new slot cannot allocate.
-    /// Changes nothing observable.
+    /// Changes nothing observable, except that a pool that cannot grow drops a spare to
+    /// free its slot.
     #[inline(always)]
     fn vacant_index(&mut self) -> Result<u32, PoolError> {
         if self.free_head != NONE {
@@ -577,7 +596,14 @@ impl<T> Pool<T> {
         }
         let len = self.slots.len();
         if len == self.slots.capacity() || len >= self.limit || !self.occupancy.can_cover(len) {
-            self.grow_one()?;
+            if let Err(e) = self.grow_one() {
+                // Full, or out of memory: a spare gives up its slot.
+                return if self.evict_spare() {
+                    Ok(self.free_head)
+                } else {
+                    Err(e)
+                };
+            }
         }
         Ok(len as u32)
     }
@@ -603,7 +629,7 @@ impl<T> Pool<T> {
             self.slots.push(Slot::occupied(value, version));
             self.occupancy.cover(i);
             // The free list was empty, so every usable slot is now occupied: only here can
-            // `len` pass its old maximum (invariant 2).
+            // `len` pass its old maximum (invariant 3).
             self.counters.high_water = self.counters.high_water.max(self.len() as u32 + 1);
             self.link
                 .publish_high_water(self.counters.high_water as usize);
@@ -628,7 +654,7 @@ impl<T> Pool<T> {
 
     // === impl Pool: lookup ===
 
-    /// The slot `h` names, if `h` is live in this pool (invariant 4).
+    /// The slot `h` names, if `h` is live in this pool (invariant 5).
     #[inline]
     fn live_slot(&self, h: Handle<T>) -> Option<&Slot<T>> {
         // Load the slice and key before any branch, so that in a caller's loop the
@@ -684,8 +710,8 @@ impl<T> Pool<T> {
     #[inline]
     pub fn get(&self, h: Handle<T>) -> Option<&T> {
         let slot = self.live_slot(h)?;
-        // SAFETY: the slot is occupied (invariant 4), and through `&self` no `&mut T` to
-        // its value exists (invariant 3).
+        // SAFETY: the slot is occupied (invariant 5), and through `&self` no `&mut T` to
+        // its value exists (invariant 4).
         Some(unsafe { &*slot.value_ptr() })
     }
 
@@ -757,7 +783,7 @@ impl<T> Pool<T> {
     #[inline]
     pub fn remove(&mut self, h: Handle<T>) -> Option<T> {
         self.live_slot(h)?;
-        // SAFETY: `h` is live, so its slot is occupied (invariant 4).
+        // SAFETY: `h` is live, so its slot is occupied (invariant 5).
         Some(unsafe { self.take_at(h.index() as usize) })
     }
 

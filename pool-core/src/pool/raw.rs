@@ -37,7 +37,7 @@ pub(crate) struct RawPool<T> {
 impl<T: Clone> Pool<T> {
     /// Exports the state; handles stay valid in a pool rebuilt from it.
     pub(crate) fn export(&self) -> RawPool<T> {
-        RawPool {
+        let mut raw = RawPool {
             id: self.id,
             free_head: self.free_head,
             inserts: self.counters.inserts,
@@ -50,19 +50,25 @@ impl<T: Clone> Pool<T> {
                     version: slot.version,
                     value: if slot.is_occupied() {
                         // SAFETY: occupied, so initialised; through `&self` no `&mut T`
-                        // exists (pool invariant 3).
+                        // exists (pool invariant 4).
                         Some(unsafe { (*slot.value_ptr()).clone() })
                     } else {
                         None
                     },
-                    next_free: if slot.is_occupied() {
+                    next_free: if slot.is_occupied() || slot.is_spare() {
                         NONE
                     } else {
                         slot.next_free()
                     },
                 })
                 .collect(),
+        };
+        // Spares are not exported: their slots go on the free list as empty ones.
+        for &i in &self.spares {
+            raw.slots[i as usize].next_free = raw.free_head;
+            raw.free_head = i;
         }
+        raw
     }
 }
 

@@ -1,18 +1,39 @@
-//! Object recycling: [`Pool::release`] resets a value and keeps it as a spare,
-//! [`Pool::acquire`] hands spares out again before building new values.
+//! Object recycling in place: [`Pool::release`] resets a value and keeps it in its slot
+//! as a spare, [`Pool::acquire`] makes the most recently released spare live again under
+//! a new generation before it builds a new value, and [`Recycled`] does both as an RAII
+//! guard. A recycled value never moves: its buffers stay where they were, warm in cache.
 
 use alloc::vec::Vec;
+use core::fmt;
+use core::ops::{Deref, DerefMut};
 
 use super::{insert_panic, Pool};
 use crate::error::PoolError;
 use crate::{Handle, Reset};
 
+/// Frees the slot of the spare just made if `Reset::reset` unwinds, and drops the value.
+struct UnwindFreesSpare<'p, T> {
+    pool: &'p mut Pool<T>,
+    index: usize,
+}
+
+impl<T> Drop for UnwindFreesSpare<'_, T> {
+    fn drop(&mut self) {
+        let pool = &mut *self.pool;
+        debug_assert_eq!(pool.spares.last(), Some(&(self.index as u32)));
+        pool.evict_spare();
+    }
+}
+
 impl<T> Pool<T> {
     /// Takes the value `h` names out of use, resets it with [`Reset::reset`] and keeps it
-    /// as a spare for [`acquire`](Pool::acquire). Returns `false` if `h` is not live.
+    /// in its slot as a spare for [`acquire`](Pool::acquire). Returns `false` if `h` is
+    /// not live.
     ///
-    /// The handle is invalid from now on. If `reset` panics, the value is dropped and the
-    /// pool stays consistent.
+    /// The value does not move. The handle is invalid from now on. Past the spare limit
+    /// (see [`set_max_spares`](Pool::set_max_spares)) the value is dropped instead. If
+    /// `reset` panics, the value is dropped, its slot freed, and the pool stays
+    /// consistent.
     ///
     /// # Examples
     ///
@@ -24,21 +45,60 @@ impl<T> Pool<T> {
     /// assert!(!pool.release(h));
     /// assert_eq!(pool.stats().spares, 1);
     /// ```
+    #[inline]
     pub fn release(&mut self, h: Handle<T>) -> bool
     where
         T: Reset,
     {
-        let Some(mut value) = self.remove(h) else {
+        let Some(slot) = self.live_slot(h) else {
             return false;
         };
-        if self.spares.len() >= self.max_spares {
-            // Past the spare limit the value is simply dropped.
-            drop(value);
+        // A slot whose generation would wrap retires (`remove`); past the spare limit, or
+        // with no room to remember the spare, the value is simply dropped.
+        if slot.version == u32::MAX
+            || self.spares.len() >= self.max_spares
+            || (self.spares.len() == self.spares.capacity() && !self.grow_spares())
+        {
+            self.release_by_dropping(h);
             return true;
         }
-        value.reset();
-        self.spares.push(value);
+        let i = h.index() as usize;
+        self.counters.removes += 1;
+        self.link.publish_len(self.len());
+        #[cfg(feature = "debug")]
+        self.sites.forget(i);
+        // SAFETY: `i < slots.len()` (the handle is live), and every slot index is covered.
+        unsafe { self.occupancy.clear(i) };
+        // SAFETY: `i < slots.len()`: the handle is live (invariant 5).
+        let slot = unsafe { self.slots.get_unchecked_mut(i) };
+        let next = slot.version + 1;
+        // SAFETY: occupied (live handle); `next` is even, and non-zero because the
+        // version was below `u32::MAX`.
+        unsafe { slot.make_spare(next) };
+        let value = slot.value_ptr();
+        let len = self.spares.len();
+        // SAFETY: `len < capacity` (checked above), so the write stays in the allocation
+        // and the new length covers initialised elements only.
+        unsafe {
+            self.spares.as_mut_ptr().add(len).write(i as u32);
+            self.spares.set_len(len + 1);
+        }
+        // The value is a spare from here on (invariant 2); reset it where it is. If
+        // `reset` panics, the guard frees the slot and drops the value.
+        let guard = UnwindFreesSpare { pool: self, index: i };
+        // SAFETY: a spare's value is initialised (invariant 2); the guard holds `&mut
+        // Pool`, so no other reference to it exists, and nothing moves the slots before
+        // `reset` returns.
+        unsafe { (*value).reset() };
+        core::mem::forget(guard);
         true
+    }
+
+    /// `release` when the value cannot stay a spare: it is removed and dropped.
+    #[cold]
+    #[inline(never)]
+    fn release_by_dropping(&mut self, h: Handle<T>) {
+        drop(self.remove(h));
     }
 
     /// Inserts a recycled value: a spare if there is one (already reset), else one built
@@ -55,6 +115,7 @@ impl<T> Pool<T> {
     /// let h = pool.acquire();
     /// assert_eq!(pool[h], "");
     /// ```
+    #[inline]
     #[track_caller]
     pub fn acquire(&mut self) -> Handle<T>
     where
@@ -99,6 +160,7 @@ impl<T> Pool<T> {
     /// let h = pool.acquire_with(|| Conn { buf: Vec::with_capacity(16) });
     /// assert!(pool[h].buf.capacity() >= 16);
     /// ```
+    #[inline]
     #[track_caller]
     pub fn acquire_with<F: FnOnce() -> T>(&mut self, make: F) -> Handle<T> {
         match self.try_acquire_with(make) {
@@ -122,25 +184,69 @@ impl<T> Pool<T> {
     /// assert!(pool.try_acquire_with(|| 2).is_err());
     /// ```
     #[cfg_attr(feature = "debug", track_caller)]
+    #[inline]
     pub fn try_acquire_with<F: FnOnce() -> T>(&mut self, make: F) -> Result<Handle<T>, PoolError> {
+        match self.spares.pop() {
+            Some(index) => Ok(self.revive_spare(index)),
+            None => self.acquire_new(make),
+        }
+    }
+
+    /// `acquire` with no spare: a new value in a vacant slot.
+    #[inline(never)]
+    #[cfg_attr(feature = "debug", track_caller)]
+    fn acquire_new<F: FnOnce() -> T>(&mut self, make: F) -> Result<Handle<T>, PoolError> {
         let index = self.vacant_index()?;
-        let value = match self.spares.pop() {
-            Some(spare) => {
-                self.counters.acquire_hits += 1;
-                spare
-            }
-            None => {
-                // User code; the pool has only reserved room so far, and the miss is
-                // counted once the value exists, so a panic here changes nothing.
-                let value = match self.factory {
-                    Some(factory) => factory(),
-                    None => make(),
-                };
-                self.counters.acquire_misses += 1;
-                value
-            }
+        // User code; the pool has only reserved room so far, and the miss is counted once
+        // the value exists, so a panic here changes nothing.
+        let value = match self.factory {
+            Some(factory) => factory(),
+            None => make(),
         };
+        self.counters.acquire_misses += 1;
         Ok(self.commit(index, value))
+    }
+
+    /// Makes room for one more spare index; `false` if the allocator refuses.
+    #[cold]
+    #[inline(never)]
+    fn grow_spares(&mut self) -> bool {
+        self.spares.try_reserve(1).is_ok()
+    }
+
+    /// Makes the spare in slot `index` (just popped off `spares`) live again, in place.
+    #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
+    fn revive_spare(&mut self, index: u32) -> Handle<T> {
+        let i = index as usize;
+        self.counters.acquire_hits += 1;
+        self.counters.inserts += 1;
+        self.link.publish_len(self.len());
+        // SAFETY: spare indices are slot indices (invariant 2), and every slot index is
+        // covered by the bitmap.
+        unsafe { self.occupancy.set(i) };
+        // SAFETY: in bounds, as above.
+        let slot = unsafe { self.slots.get_unchecked_mut(i) };
+        let version = slot.version + 1;
+        slot.revive(version);
+        #[cfg(feature = "debug")]
+        self.sites.record(index, core::panic::Location::caller());
+        Handle::encode(index, version, self.key)
+    }
+
+    /// Drops the most recently released spare and puts its slot on the free list: how a
+    /// pool that cannot grow makes room for an insert. `false` if there is no spare.
+    #[cold]
+    pub(super) fn evict_spare(&mut self) -> bool {
+        let Some(index) = self.spares.pop() else {
+            return false;
+        };
+        let head = self.free_head;
+        self.free_head = index;
+        // SAFETY: `index` named a spare (invariant 2); it is off `spares` now and goes on
+        // the free list, so the pool is consistent before the value's `Drop` runs.
+        unsafe { self.slots[index as usize].drop_spare(head) };
+        true
     }
 
     /// Drops every spare kept by [`release`](Pool::release).
@@ -155,8 +261,32 @@ impl<T> Pool<T> {
     /// assert_eq!(pool.stats().spares, 0);
     /// ```
     pub fn clear_spares(&mut self) {
-        // Empty the list first, so a panicking `Drop` cannot leave it half-dropped.
-        drop(core::mem::take(&mut self.spares));
+        let n = self.spares.len();
+        self.evict_spares(n);
+        self.spares = Vec::new();
+    }
+
+    /// Drops the `n` most recently released spares, each taken off the list before its
+    /// `Drop` runs; if one panics, the rest are still dropped (as `Vec` does).
+    fn evict_spares(&mut self, n: usize) {
+        struct Evict<'p, T> {
+            pool: &'p mut Pool<T>,
+            left: usize,
+        }
+        impl<T> Drop for Evict<'_, T> {
+            fn drop(&mut self) {
+                // Runs the rest on unwind; after a normal loop `left` is 0.
+                while self.left > 0 {
+                    self.left -= 1;
+                    self.pool.evict_spare();
+                }
+            }
+        }
+        let mut evict = Evict { pool: self, left: n };
+        while evict.left > 0 {
+            evict.left -= 1;
+            evict.pool.evict_spare();
+        }
     }
 
     /// Keeps at most `keep` spares (the most recently released ones) and gives the rest,
@@ -177,21 +307,13 @@ impl<T> Pool<T> {
     /// assert_eq!(pool.stats().spares, 2);
     /// ```
     pub fn shrink_spares(&mut self, keep: usize) {
-        if keep >= self.spares.len() {
-            self.spares.shrink_to_fit();
-            return;
+        if keep < self.spares.len() {
+            // The oldest go: rotate them to the end of the stack and evict from there.
+            let excess = self.spares.len() - keep;
+            self.spares.rotate_left(excess);
+            self.evict_spares(excess);
         }
-        // The oldest spares go: move the kept ones into a fresh list first, so the pool
-        // already holds its final state when user `Drop`s run.
-        let start = self.spares.len() - keep;
-        let mut kept = Vec::new();
-        if kept.try_reserve_exact(keep).is_ok() {
-            kept.extend(self.spares.drain(start..));
-            drop(core::mem::replace(&mut self.spares, kept));
-        } else {
-            // No memory for a smaller list: drop the excess in place.
-            drop(self.spares.drain(..start));
-        }
+        self.spares.shrink_to_fit();
     }
 
     /// Sets the most spares kept (see
@@ -212,5 +334,199 @@ impl<T> Pool<T> {
         if self.spares.len() > n {
             self.shrink_spares(n);
         }
+    }
+}
+
+// === Recycled: acquire and release as an RAII guard ===
+
+/// A value acquired from a [`Pool`] that goes back to it when the guard is dropped:
+/// derefs to `T`, and on drop resets the value and keeps it in its slot as a spare (like
+/// [`Pool::release`]). Made by [`Pool::acquire_guard`] and its siblings.
+///
+/// The guard borrows the pool mutably, so one guard at a time; to keep many recycled
+/// values at once, hold their handles ([`Pool::acquire`] / [`Pool::release`]), or turn a
+/// guard into its handle with [`Recycled::into_handle`].
+///
+/// Leaking the guard (`mem::forget`) leaves the value live in the pool, like an acquired
+/// handle that was never released.
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::{Pool, Recycled};
+///
+/// let mut buffers: Pool<Vec<u8>> = Pool::new();
+/// {
+///     let mut buf = buffers.acquire_guard();
+///     buf.extend_from_slice(b"hello");
+/// } // reset (cleared) and kept as a spare, capacity and all
+/// assert_eq!(buffers.stats().spares, 1);
+///
+/// let buf = buffers.acquire_guard();
+/// assert!(buf.is_empty() && buf.capacity() >= 5); // the same allocation, warm
+/// let h = Recycled::into_handle(buf); // keep it: now an ordinary live value
+/// assert!(buffers.contains(h));
+/// ```
+#[must_use = "the value goes back to the pool as soon as the guard is dropped"]
+pub struct Recycled<'a, T: Reset> {
+    pool: &'a mut Pool<T>,
+    handle: Handle<T>,
+}
+
+impl<T> Pool<T> {
+    /// Acquires a value (a spare, else the factory's, else `T::default()`) as a
+    /// [`Recycled`] guard that releases it when dropped.
+    ///
+    /// # Panics
+    ///
+    /// As [`acquire`](Pool::acquire); see [`try_acquire_guard`](Pool::try_acquire_guard).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool: pool_core::Pool<String> = pool_core::Pool::new();
+    /// let mut s = pool.acquire_guard();
+    /// s.push_str("scratch");
+    /// drop(s);
+    /// assert_eq!(pool.stats().spares, 1);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn acquire_guard(&mut self) -> Recycled<'_, T>
+    where
+        T: Default + Reset,
+    {
+        self.acquire_guard_with(T::default)
+    }
+
+    /// Like [`acquire_guard`](Pool::acquire_guard) for any `T`: a spare, else the
+    /// factory's value, else `make()`.
+    ///
+    /// # Panics
+    ///
+    /// As [`acquire_with`](Pool::acquire_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// struct Packet { bytes: Vec<u8> }
+    /// impl pool_core::Reset for Packet {
+    ///     fn reset(&mut self) { self.bytes.clear(); }
+    /// }
+    /// let mut pool = pool_core::Pool::new();
+    /// let p = pool.acquire_guard_with(|| Packet { bytes: Vec::with_capacity(1500) });
+    /// assert!(p.bytes.capacity() >= 1500);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn acquire_guard_with<F: FnOnce() -> T>(&mut self, make: F) -> Recycled<'_, T>
+    where
+        T: Reset,
+    {
+        let handle = self.acquire_with(make);
+        Recycled { pool: self, handle }
+    }
+
+    /// Like [`acquire_guard`](Pool::acquire_guard), but reports a full pool (or a failed
+    /// allocation) instead of panicking.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_insert`](Pool::try_insert).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool: pool_core::Pool<Vec<u8>> = pool_core::Pool::bounded(1);
+    /// let g = pool.try_acquire_guard().unwrap();
+    /// let h = pool_core::Recycled::into_handle(g);
+    /// assert!(pool.try_acquire_guard().is_err()); // full: the only slot is live
+    /// pool.release(h);
+    /// assert!(pool.try_acquire_guard().is_ok()); // the spare comes back
+    /// ```
+    #[inline]
+    #[cfg_attr(feature = "debug", track_caller)]
+    pub fn try_acquire_guard(&mut self) -> Result<Recycled<'_, T>, PoolError>
+    where
+        T: Default + Reset,
+    {
+        let handle = self.try_acquire_with(T::default)?;
+        Ok(Recycled { pool: self, handle })
+    }
+}
+
+impl<T: Reset> Recycled<'_, T> {
+    /// The handle of the guarded value.
+    ///
+    /// An associated function (`Recycled::handle(&g)`) so it never shadows a method of
+    /// `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool: pool_core::Pool<u8> = pool_core::Pool::new();
+    /// let g = pool.acquire_guard();
+    /// let h = pool_core::Recycled::handle(&g);
+    /// drop(g);
+    /// assert!(!pool.contains(h)); // released
+    /// ```
+    #[inline]
+    pub fn handle(this: &Self) -> Handle<T> {
+        this.handle
+    }
+
+    /// Keeps the value: it stays live in the pool under the returned handle, and is no
+    /// longer released when the guard goes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool: pool_core::Pool<u8> = pool_core::Pool::new();
+    /// let mut g = pool.acquire_guard();
+    /// *g = 7;
+    /// let h = pool_core::Recycled::into_handle(g);
+    /// assert_eq!(pool[h], 7);
+    /// ```
+    #[inline]
+    pub fn into_handle(this: Self) -> Handle<T> {
+        let this = core::mem::ManuallyDrop::new(this);
+        this.handle
+    }
+}
+
+impl<T: Reset> Deref for Recycled<'_, T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        let i = self.handle.index() as usize;
+        debug_assert!(self.pool.contains(self.handle));
+        // SAFETY: the handle was live when the guard was made, and the guard's `&mut
+        // Pool` has kept anyone from removing it since, so `i` is in bounds and the slot
+        // occupied (invariant 1); `&self` hands out shared access only.
+        unsafe { &*self.pool.slots.get_unchecked(i).value_ptr() }
+    }
+}
+
+impl<T: Reset> DerefMut for Recycled<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        let i = self.handle.index() as usize;
+        debug_assert!(self.pool.contains(self.handle));
+        // SAFETY: as in `deref`; `&mut self` makes this the only reference handed out.
+        unsafe { &mut *self.pool.slots.get_unchecked(i).value_ptr() }
+    }
+}
+
+impl<T: Reset> Drop for Recycled<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        let released = self.pool.release(self.handle);
+        debug_assert!(released);
+    }
+}
+
+impl<T: Reset + fmt::Debug> fmt::Debug for Recycled<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Recycled").field(&**self).finish()
     }
 }

@@ -347,7 +347,7 @@ impl<T> Deref for Rent<'_, T> {
         // SAFETY: the slot was live when the guard was made and stays occupied while the
         // guard lives (removal needs `&mut Pool`, excluded by the guard's borrow). No
         // `&mut T` to it exists: through `&Pool` none can be made, and in a `Rentals`
-        // this guard's count keeps `rent_mut` out (pool invariant 3).
+        // this guard's count keeps `rent_mut` out (pool invariant 4).
         unsafe { &*self.slot.value_ptr() }
     }
 }
@@ -368,7 +368,7 @@ impl<T> Deref for RentMut<'_, T> {
     #[inline]
     fn deref(&self) -> &T {
         // SAFETY: this guard holds the slot's exclusive rent (state == EXCLUSIVE), so the
-        // slot is occupied and no other reference to the value exists (invariant 3).
+        // slot is occupied and no other reference to the value exists (invariant 4).
         unsafe { &*self.slot.value_ptr() }
     }
 }

@@ -55,7 +55,7 @@ impl<T: Serialize> Serialize for SlotsSer<'_, T> {
         for slot in self.0 {
             let value = slot.is_occupied().then(|| {
                 // SAFETY: occupied (invariant 1); the pool is borrowed shared, so no `&mut
-                // T` to the value exists (invariant 3), even if `T::serialize` re-enters it.
+                // T` to the value exists (invariant 4), even if `T::serialize` re-enters it.
                 unsafe { &*slot.value_ptr() }
             });
             seq.serialize_element(&VersionedRef(slot.version, value))?;
@@ -163,7 +163,7 @@ fn build<T, E: de::Error>(parts: Parts<T>) -> Result<Pool<T>, E> {
     }
     let mut pool = Pool::<T>::new();
     if id.is_none() {
-        // No slots (checked above); an id-less pool must hold no slot memory (invariant 5).
+        // No slots (checked above); an id-less pool must hold no slot memory (invariant 6).
         slots = Vec::new();
     }
     pool.slots = slots;

@@ -10,18 +10,21 @@ pub(super) const EXCLUSIVE: u32 = u32::MAX;
 pub(super) const MAX_SHARED: u32 = EXCLUSIVE - 1;
 /// Ends the free list.
 pub(super) const NONE: u32 = u32::MAX;
+/// `state` of a vacant slot that holds a spare: a released, reset value kept in place for
+/// `acquire`. Never a slot index (a pool has at most `u32::MAX - 1` slots).
+pub(super) const SPARE: u32 = u32::MAX - 1;
 
-/// A slot: a value (initialised iff `version` is odd), its version, and its rent state or
-/// free-list link.
+/// A slot: a value (initialised iff `version` is odd, or the slot holds a spare), its
+/// version, and its rent state, free-list link or [`SPARE`] mark.
 pub(super) struct Slot<T> {
-    /// Initialised iff `version` is odd.
+    /// Initialised iff `version` is odd or the slot is a spare (see `is_spare`).
     value: UnsafeCell<MaybeUninit<T>>,
     /// Odd while occupied, even while vacant; `0` on a vacant slot means retired. Only
     /// changes through `&mut Pool`.
     pub(super) version: u32,
     /// Occupied: `EXCLUSIVE` while a `RentMut` of the value exists (or was leaked),
     /// otherwise the number of counted `Rent`s alive (or leaked). Vacant: the index of the
-    /// next free slot ([`NONE`] ends the list). Written only through `&mut Pool` or a
+    /// next free slot ([`NONE`] ends the list), or [`SPARE`] if the slot keeps a spare. Written only through `&mut Pool` or a
     /// `Rentals`, which holds `&mut Pool`. (Keeping the link here rather than in the
     /// value's bytes measured faster for large `T`: a remove and the insert that follows
     /// it then never touch the same bytes.)
@@ -39,6 +42,16 @@ impl<T> Slot<T> {
         }
     }
 
+    /// A spare: a vacant slot (even `version`) keeping `value`.
+    pub(super) fn spare(value: T, version: u32) -> Self {
+        debug_assert!(version & 1 == 0 && version != 0);
+        Slot {
+            value: UnsafeCell::new(MaybeUninit::new(value)),
+            version,
+            state: Cell::new(SPARE),
+        }
+    }
+
     #[inline]
     pub(super) fn vacant(version: u32, next_free: u32) -> Self {
         debug_assert!(version & 1 == 0);
@@ -52,6 +65,55 @@ impl<T> Slot<T> {
     #[inline]
     pub(super) fn is_occupied(&self) -> bool {
         self.version & 1 == 1
+    }
+
+    /// Whether the slot is vacant but keeps a spare value (initialised, reset, not live).
+    #[inline]
+    pub(super) fn is_spare(&self) -> bool {
+        !self.is_occupied() && self.state.get() == SPARE
+    }
+
+    /// Whether the value is initialised: occupied, or a spare.
+    #[inline]
+    fn holds_value(&self) -> bool {
+        self.is_occupied() || self.state.get() == SPARE
+    }
+
+    /// Turns an occupied slot into a spare with version `next_version`; the value stays.
+    ///
+    /// # Safety
+    ///
+    /// - The slot must be occupied; `next_version` must be even and non-zero.
+    #[inline]
+    pub(super) unsafe fn make_spare(&mut self, next_version: u32) {
+        debug_assert!(self.is_occupied() && next_version & 1 == 0 && next_version != 0);
+        self.version = next_version;
+        *self.state.get_mut() = SPARE;
+    }
+
+    /// Turns a spare back into an occupied slot with `version`; the value stays.
+    #[inline]
+    pub(super) fn revive(&mut self, version: u32) {
+        debug_assert!(self.is_spare() && version & 1 == 1);
+        self.version = version;
+        *self.state.get_mut() = 0;
+    }
+
+    /// Drops a spare's value and leaves the slot free, linked to `next_free`.
+    ///
+    /// The slot is marked free before the value's `Drop` runs: if it panics, the value is
+    /// not dropped again.
+    ///
+    /// # Safety
+    ///
+    /// - The slot must be a spare.
+    #[inline]
+    pub(super) unsafe fn drop_spare(&mut self, next_free: u32) {
+        debug_assert!(self.is_spare());
+        *self.state.get_mut() = next_free;
+        // SAFETY: a spare's value is initialised (caller); the slot is free from now on,
+        // so it is dropped exactly once.
+        unsafe { self.value.get_mut().assume_init_drop() }
     }
 
     /// Raw pointer to the value; valid to read while occupied.
@@ -118,28 +180,29 @@ impl<T> Slot<T> {
         *self.state.get_mut() = 0;
     }
 
-    /// Consumes the slot, giving its value if it was occupied.
+    /// Consumes the slot, giving its value if it was occupied (a spare is dropped).
     #[inline]
     pub(super) fn into_value(self) -> Option<T> {
-        let mut this = ManuallyDrop::new(self);
-        if this.is_occupied() {
-            // SAFETY: occupied, so initialised; `this` is never dropped, so the value is
-            // moved out exactly once.
-            Some(unsafe { this.value.get_mut().assume_init_read() })
-        } else {
-            None
+        if !self.is_occupied() {
+            // Vacant or spare: `Drop` drops a spare.
+            return None;
         }
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: occupied, so initialised; `this` is never dropped, so the value is
+        // moved out exactly once.
+        Some(unsafe { this.value.get_mut().assume_init_read() })
     }
 }
 
 impl<T> Drop for Slot<T> {
     #[inline]
     fn drop(&mut self) {
-        if core::mem::needs_drop::<T>() && self.is_occupied() {
-            // Mark vacant first: if the value's `Drop` panics, it is not dropped again.
-            self.version = self.version.wrapping_add(1);
-            // SAFETY: the slot was occupied, so the value is initialised, and it is
-            // dropped here exactly once (the version is even from now on).
+        if core::mem::needs_drop::<T>() && self.holds_value() {
+            // Mark empty first: if the value's `Drop` panics, it is not dropped again.
+            self.version = self.version.wrapping_add(self.version & 1);
+            *self.state.get_mut() = NONE;
+            // SAFETY: the slot was occupied or a spare, so the value is initialised, and
+            // it is dropped here exactly once (the slot is empty from now on).
             unsafe { self.value.get_mut().assume_init_drop() }
         }
     }

@@ -141,9 +141,14 @@ impl<T: Clone> Clone for Pool<T> {
 fn clone_slot<T: Clone>(slot: &Slot<T>) -> Slot<T> {
     if slot.is_occupied() {
         // SAFETY: occupied (invariant 1); the pool is borrowed shared, so no `&mut T`
-        // exists (invariant 3), even if `T::clone` re-enters the pool.
+        // exists (invariant 4), even if `T::clone` re-enters the pool.
         let value = unsafe { &*slot.value_ptr() };
         Slot::occupied(value.clone(), slot.version)
+    } else if slot.is_spare() {
+        // SAFETY: a spare's value is initialised (invariant 2) and, being no live value,
+        // has no `&mut T` anywhere.
+        let value = unsafe { &*slot.value_ptr() };
+        Slot::spare(value.clone(), slot.version)
     } else {
         Slot::vacant(slot.version, slot.next_free())
     }
