@@ -55,3 +55,25 @@ fn recycling_reaches_zero_allocations() {
     assert_eq!(s.acquire_misses, 200);
     assert_eq!(s.acquire_hits, 52 * 200);
 }
+
+#[test]
+fn recycled_guards_reach_zero_allocations() {
+    let mut pool: Pool<Packet> = Pool::new();
+    for i in 0..3u8 {
+        let mut p = pool.acquire_guard();
+        p.payload.extend_from_slice(&[i; 1500]);
+    }
+    let before = ALLOC.thread_allocations();
+    for i in 0..1000u32 {
+        let mut p = pool.acquire_guard();
+        assert!(p.payload.is_empty() && p.payload.capacity() >= 1500);
+        p.seq = i;
+        p.payload.extend_from_slice(&[i as u8; 1500]);
+    }
+    assert_eq!(
+        ALLOC.thread_allocations() - before,
+        0,
+        "guards must not allocate once warm"
+    );
+    assert_eq!(pool.stats().acquire_misses, 1);
+}
