@@ -443,3 +443,54 @@ fn forged_snapshots_with_valid_checksums_never_break_the_allocator() {
         "accepted {accepted} of {tried} forged snapshots"
     );
 }
+
+#[test]
+fn aligned_blocks_are_aligned_and_not_zeroed() {
+    let mut a = BinnedAllocator::new();
+    let sizes: &[usize] = if cfg!(miri) {
+        &[1, 17, 100]
+    } else {
+        &[1, 17, 100, 1000, 5000, 70_000]
+    };
+    for &size in sizes {
+        for shift in 0..=13 {
+            let align = 1usize << shift;
+            let h = a.try_alloc_aligned(size, align).unwrap();
+            let block = a.get_mut(h).unwrap();
+            assert_eq!(block.len(), size);
+            assert_eq!(
+                block.as_ptr() as usize % align,
+                0,
+                "size {size} align {align}"
+            );
+            block.fill(0xAB);
+            assert!(a.free(h));
+            // The same class hands the block back with its old bytes: no zeroing.
+            let again = a.alloc_aligned(size, align);
+            if align <= 4096 {
+                assert!(a.get(again).unwrap().iter().all(|&b| b == 0xAB));
+            }
+            let z = a.try_alloc_layout(size, align).unwrap();
+            assert!(a.get(z).unwrap().iter().all(|&b| b == 0));
+            a.free(again);
+            a.free(z);
+        }
+    }
+    // Every class is aligned to the largest power of two dividing its size (at most 4 KiB).
+    for size in [17, 20, 24, 48, 64, 96, 4096] {
+        let h = a.alloc(size);
+        let class = a.block_size(h).unwrap();
+        let align = (1usize << class.trailing_zeros()).min(4096);
+        assert_eq!(a.get(h).unwrap().as_ptr() as usize % align, 0);
+        assert_eq!(
+            pool_core::size_class::SizeClass::for_layout(size, 1)
+                .unwrap()
+                .align(),
+            align
+        );
+    }
+    assert!(matches!(
+        a.try_alloc_aligned(8, 3),
+        Err(pool_core::BinnedError::BadAlign)
+    ));
+}

@@ -510,7 +510,10 @@ fn spares_live_in_slots_and_give_them_up_when_the_pool_is_full() {
     let x = pool.insert(String::from("x"));
     assert_eq!(pool.stats().spares, 0);
     assert_eq!(pool.try_acquire(), Err(PoolError::Full { capacity: 1 }));
-    assert_eq!(pool.try_insert(String::from("y")).unwrap_err().into_value(), "y");
+    assert_eq!(
+        pool.try_insert(String::from("y")).unwrap_err().into_value(),
+        "y"
+    );
     assert_eq!(pool[x], "x");
     assert!(pool.get(h).is_none());
 }

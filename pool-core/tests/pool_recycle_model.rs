@@ -210,7 +210,10 @@ impl Harness {
 
     fn check(&self) {
         let stats = self.pool.stats();
-        assert_eq!((stats.len, stats.spares), (self.live.len(), self.spares.len()));
+        assert_eq!(
+            (stats.len, stats.spares),
+            (self.live.len(), self.spares.len())
+        );
         for (&h, &id) in &self.live {
             assert_eq!(self.pool.get(h).map(|v| v.id), Some(id));
         }

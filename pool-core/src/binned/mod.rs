@@ -12,6 +12,29 @@
 //! The handle table is a [`Pool`], so block handles have the same
 //! generation, raw-bits and foreign-handle guarantees as pool handles.
 //!
+//! # Alignment
+//!
+//! A block from [`alloc`] is aligned to its class: the largest power of two dividing the
+//! class size, at most 4 KiB (see [`size_class`](crate::size_class); `alloc(17)` lands in
+//! the 20-byte class and is 4-aligned, `alloc(64)` is 64-aligned). [`SizeClass::align`]
+//! gives it for any class. For a stated alignment use [`alloc_aligned`] (contents
+//! unspecified) or [`try_alloc_layout`] (zero-filled): up to 4 KiB from the bins, above
+//! that straight from the global allocator.
+//!
+//! # Pointers into blocks
+//!
+//! Slabs, overflow blocks and over-aligned blocks never move while they hold a live
+//! block. A pointer taken from [`get`] or [`get_mut`] therefore names the same bytes until
+//! that block is freed, or the allocator is restored from a snapshot, cleared or
+//! dropped; [`trim`] only returns storage with no live block. The borrow checker ties the
+//! slice to the allocator borrow; a raw pointer kept past it is the caller's to keep within
+//! those rules (and to pair with the handle: there is no pointer-to-handle lookup).
+//!
+//! [`SizeClass::align`]: crate::size_class::SizeClass::align
+//! [`alloc_aligned`]: BinnedAllocator::alloc_aligned
+//! [`try_alloc_layout`]: BinnedAllocator::try_alloc_layout
+//! [`get`]: BinnedAllocator::get
+//! [`get_mut`]: BinnedAllocator::get_mut
 //! [`trim`]: BinnedAllocator::trim
 //! [`alloc`]: BinnedAllocator::alloc
 //! [`alloc_zeroed`]: BinnedAllocator::alloc_zeroed
@@ -316,6 +339,54 @@ impl BinnedAllocator {
     pub fn alloc_zeroed(&mut self, size: usize) -> BlockHandle {
         self.alloc_inner(size, 1, true)
             .unwrap_or_else(|e| alloc_panic(e))
+    }
+
+    /// Allocates a block of `size` bytes aligned to `align`, without zeroing it (contents
+    /// unspecified but initialised, like [`alloc`](Self::alloc)).
+    ///
+    /// # Panics
+    ///
+    /// On any error of [`try_alloc_aligned`](Self::try_alloc_aligned).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::new();
+    /// let h = a.alloc_aligned(17, 16);
+    /// assert_eq!(a.get(h).unwrap().as_ptr() as usize % 16, 0);
+    /// ```
+    #[track_caller]
+    pub fn alloc_aligned(&mut self, size: usize, align: usize) -> BlockHandle {
+        self.alloc_inner(size, align, false)
+            .unwrap_or_else(|e| alloc_panic(e))
+    }
+
+    /// Allocates a block of `size` bytes aligned to `align`, without zeroing it, or says
+    /// why not; nothing changes on error.
+    ///
+    /// Alignments up to 4 KiB are served from the bins; larger ones from the global
+    /// allocator.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_alloc`](Self::try_alloc), plus [`BinnedError::BadAlign`] if `align` is not
+    /// a power of two.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::new();
+    /// let h = a.try_alloc_aligned(100, 64).unwrap();
+    /// assert_eq!(a.get(h).unwrap().as_ptr() as usize % 64, 0);
+    /// assert!(a.try_alloc_aligned(100, 48).is_err());
+    /// ```
+    #[cfg_attr(feature = "debug", track_caller)]
+    pub fn try_alloc_aligned(
+        &mut self,
+        size: usize,
+        align: usize,
+    ) -> Result<BlockHandle, BinnedError> {
+        self.alloc_inner(size, align, false)
     }
 
     /// Allocates a zero-filled block of `size` bytes aligned to `align`.

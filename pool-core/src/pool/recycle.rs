@@ -85,7 +85,10 @@ impl<T> Pool<T> {
         }
         // The value is a spare from here on (invariant 2); reset it where it is. If
         // `reset` panics, the guard frees the slot and drops the value.
-        let guard = UnwindFreesSpare { pool: self, index: i };
+        let guard = UnwindFreesSpare {
+            pool: self,
+            index: i,
+        };
         // SAFETY: a spare's value is initialised (invariant 2); the guard holds `&mut
         // Pool`, so no other reference to it exists, and nothing moves the slots before
         // `reset` returns.
@@ -282,7 +285,10 @@ impl<T> Pool<T> {
                 }
             }
         }
-        let mut evict = Evict { pool: self, left: n };
+        let mut evict = Evict {
+            pool: self,
+            left: n,
+        };
         while evict.left > 0 {
             evict.left -= 1;
             evict.pool.evict_spare();
