@@ -79,10 +79,42 @@ pub(crate) enum Loc {
 }
 
 /// A live block: its requested length and where it lives.
+///
+/// The location is kept packed in one word (kind in the top two bits, then the class, then
+/// the block or index), so an entry is two plain words the compiler builds in registers:
+/// built field by field on the stack and copied into its slot, it stalled every `alloc` on
+/// a failed store-to-load forward.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Entry {
     len: usize,
-    loc: Loc,
+    loc: u64,
+}
+
+const LOC_OVERFLOW: u64 = 1 << 62;
+const LOC_DIRECT: u64 = 2 << 62;
+
+impl Entry {
+    #[inline]
+    pub(crate) fn new(len: usize, loc: Loc) -> Entry {
+        let loc = match loc {
+            Loc::Bin { class, block } => (class as u64) << 32 | block as u64,
+            Loc::Overflow(i) => LOC_OVERFLOW | i as u64,
+            Loc::Direct(i) => LOC_DIRECT | i as u64,
+        };
+        Entry { len, loc }
+    }
+
+    #[inline]
+    pub(crate) fn loc(&self) -> Loc {
+        match self.loc >> 62 {
+            0 => Loc::Bin {
+                class: (self.loc >> 32) as u8,
+                block: self.loc as u32,
+            },
+            1 => Loc::Overflow(self.loc as u32),
+            _ => Loc::Direct(self.loc as u32),
+        }
+    }
 }
 
 /// Byte blocks of any size behind generational handles, from size-class bins with LIFO
@@ -416,6 +448,7 @@ impl BinnedAllocator {
         self.alloc_inner(size, align, true)
     }
 
+    #[inline]
     #[cfg_attr(feature = "debug", track_caller)]
     fn alloc_inner(
         &mut self,
@@ -444,7 +477,7 @@ impl BinnedAllocator {
             }
             None => (Loc::Direct(self.take_direct(size, align)?), size),
         };
-        let entry = Entry { len: size, loc };
+        let entry = Entry::new(size, loc);
         if zero {
             self.bytes_mut(&entry).fill(0);
         }
@@ -468,7 +501,24 @@ impl BinnedAllocator {
         }
     }
 
+    #[inline]
     fn take_binned(&mut self, class: usize) -> Result<Loc, BinnedError> {
+        let bin = &mut self.bins[class];
+        if let Some(block) = bin.take_freed() {
+            // The common case: a freed block, no slab or list to grow.
+            return Ok(Loc::Bin {
+                class: class as u8,
+                block,
+            });
+        }
+        self.take_unused(class)
+    }
+
+    /// `take_binned` when the class has no freed block: the next never-used one, growing
+    /// the free list's room and the slabs as needed.
+    #[cold]
+    #[inline(never)]
+    fn take_unused(&mut self, class: usize) -> Result<Loc, BinnedError> {
         let bin = &mut self.bins[class];
         if bin.free.is_empty() {
             // A block never handed out before: first make room on the free list for every
@@ -493,6 +543,8 @@ impl BinnedAllocator {
 
     /// Best fit among free overflow blocks (smallest big enough, lowest index on ties),
     /// else a new one.
+    #[cold]
+    #[inline(never)]
     fn take_overflow(&mut self, size: usize, align: usize) -> Result<u32, BinnedError> {
         let best = self
             .overflow
@@ -521,6 +573,8 @@ impl BinnedAllocator {
         Ok(i as u32)
     }
 
+    #[cold]
+    #[inline(never)]
     fn take_direct(&mut self, size: usize, align: usize) -> Result<u32, BinnedError> {
         let layout = Layout::from_size_align(size, align).map_err(|_| BinnedError::SizeOverflow)?;
         // The limit counts what the request may cost the allocator: its size rounded up to
@@ -560,6 +614,7 @@ impl BinnedAllocator {
     /// assert!(a.free(h));
     /// assert!(!a.free(h));
     /// ```
+    #[inline]
     pub fn free(&mut self, h: BlockHandle) -> bool {
         if self.zero_freed {
             self.zero_block(h);
@@ -568,7 +623,7 @@ impl BinnedAllocator {
             self.counters.rejected_frees = self.counters.rejected_frees.saturating_add(1);
             return false;
         };
-        let block_size = match entry.loc {
+        let block_size = match entry.loc() {
             Loc::Bin { class, block } => {
                 let bin = &mut self.bins[class as usize];
                 bin.give_back(block);
@@ -628,7 +683,7 @@ impl BinnedAllocator {
 
     #[inline]
     fn bytes(&self, e: &Entry) -> &[u8] {
-        match e.loc {
+        match e.loc() {
             Loc::Bin { class, block } => self.bins[class as usize].bytes(block, e.len),
             Loc::Overflow(i) => self.overflow[i as usize].mem.bytes(0, e.len),
             Loc::Direct(i) => match &self.direct[i as usize] {
@@ -640,7 +695,7 @@ impl BinnedAllocator {
 
     #[inline]
     fn bytes_mut(&mut self, e: &Entry) -> &mut [u8] {
-        match e.loc {
+        match e.loc() {
             Loc::Bin { class, block } => self.bins[class as usize].bytes_mut(block, e.len),
             Loc::Overflow(i) => self.overflow[i as usize].mem.bytes_mut(0, e.len),
             Loc::Direct(i) => match &mut self.direct[i as usize] {
@@ -674,6 +729,7 @@ impl BinnedAllocator {
     /// assert_eq!(a.get(h), Some(&[0, 0, 0][..]));
     /// ```
     #[inline]
+    #[inline]
     pub fn get(&self, h: BlockHandle) -> Option<&[u8]> {
         let e = self.entries.get(h.cast())?;
         Some(self.bytes(e))
@@ -689,6 +745,7 @@ impl BinnedAllocator {
     /// a.get_mut(h).unwrap()[1] = 7;
     /// assert_eq!(a.get(h), Some(&[0, 7][..]));
     /// ```
+    #[inline]
     #[inline]
     pub fn get_mut(&mut self, h: BlockHandle) -> Option<&mut [u8]> {
         let e = *self.entries.get(h.cast())?;
@@ -759,7 +816,7 @@ impl BinnedAllocator {
         if let Some(&entry) = self.entries.get(h.cast()) {
             let whole = Entry {
                 len: self.capacity_of(&entry),
-                loc: entry.loc,
+                ..entry
             };
             self.bytes_mut(&whole).fill(0);
         }
@@ -768,7 +825,7 @@ impl BinnedAllocator {
     /// Bytes of storage a live block has (its class size, overflow block size, or length).
     #[inline]
     fn capacity_of(&self, e: &Entry) -> usize {
-        match e.loc {
+        match e.loc() {
             Loc::Bin { class, .. } => self.bins[class as usize].class_size,
             Loc::Overflow(i) => self.overflow[i as usize].mem.size(),
             Loc::Direct(_) => e.len,

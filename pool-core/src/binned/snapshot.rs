@@ -213,7 +213,7 @@ impl BinnedAllocator {
             match s.value {
                 Some(e) => {
                     w.u64(e.len as u64);
-                    let (tag, a, b) = match e.loc {
+                    let (tag, a, b) = match e.loc() {
                         Loc::Bin { class, block } => (0, class as u32, block),
                         Loc::Overflow(i) => (1, i, 0),
                         Loc::Direct(i) => (2, i, 0),
@@ -422,7 +422,7 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
                 if len == 0 {
                     return corrupt("zero-length block");
                 }
-                (Some(Entry { len, loc }), 0)
+                (Some(Entry::new(len, loc)), 0)
             }
         };
         slots.push(RawSlot {
@@ -558,7 +558,7 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
     let mut direct_used = try_flags(direct_plan.len())?;
     let (mut live_bytes, mut block_bytes) = (0u64, 0u64);
     for e in &live {
-        let capacity = match e.loc {
+        let capacity = match e.loc() {
             Loc::Bin { class, block } => {
                 let c = class as usize;
                 let used = bin_used

@@ -101,6 +101,9 @@ impl Drop for RawBlock {
 pub(super) struct Bin {
     pub(super) class_size: usize,
     pub(super) per_slab: usize,
+    /// `ceil(2^64 / per_slab)`: `block / per_slab` is `(block * magic) >> 64`, exact for
+    /// every `u32` block (a multiply instead of a division on every lookup).
+    per_slab_magic: u128,
     pub(super) slabs: Vec<RawBlock>,
     /// Blocks `0..next_unused` have been handed out at least once.
     pub(super) next_unused: u32,
@@ -112,9 +115,11 @@ pub(super) struct Bin {
 
 impl Bin {
     pub(super) fn new(class_size: usize) -> Bin {
+        let per_slab = slab_bytes(class_size) / class_size;
         Bin {
             class_size,
-            per_slab: slab_bytes(class_size) / class_size,
+            per_slab,
+            per_slab_magic: u128::from(u64::MAX) / per_slab as u128 + 1,
             slabs: Vec::new(),
             next_unused: 0,
             free: Vec::new(),
@@ -159,6 +164,15 @@ impl Bin {
         block
     }
 
+    /// Takes the most recently freed block, if any.
+    #[inline]
+    pub(super) fn take_freed(&mut self) -> Option<u32> {
+        let block = self.free.pop()?;
+        self.live += 1;
+        self.high_water = self.high_water.max(self.live);
+        Some(block)
+    }
+
     /// Returns a block; the caller has made sure it is live.
     #[inline]
     pub(super) fn give_back(&mut self, block: u32) {
@@ -166,10 +180,15 @@ impl Bin {
         self.live -= 1;
     }
 
+    /// The slab of `block` and its byte offset there.
     #[inline]
     fn locate(&self, block: u32) -> (usize, usize) {
-        let b = block as usize;
-        (b / self.per_slab, (b % self.per_slab) * self.class_size)
+        // Exact for a 32-bit numerator and a divisor below 2^32 (Lemire, Kaser and Kurz,
+        // "Faster remainder by direct computation", 2019).
+        let slab = ((u128::from(block) * self.per_slab_magic) >> 64) as usize;
+        debug_assert_eq!(slab, block as usize / self.per_slab);
+        let index = block as usize - slab * self.per_slab;
+        (slab, index * self.class_size)
     }
 
     #[inline]

@@ -59,7 +59,12 @@ impl<T> Pool<T> {
     /// assert_eq!(pool.try_reserve(usize::MAX), Err(PoolError::CapacityOverflow));
     /// assert!(pool.try_reserve(8).is_ok());
     /// ```
+    #[inline]
     pub fn try_reserve(&mut self, additional: usize) -> Result<(), PoolError> {
+        // The common case, without a call: a free slot is waiting.
+        if additional == 1 && self.free_head != super::NONE {
+            return Ok(());
+        }
         self.reserve_inner(additional, false)
     }
 
