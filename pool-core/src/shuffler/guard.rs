@@ -105,17 +105,17 @@ impl<T> DerefMut for BlockRentMut<'_, T> {
 }
 
 impl<T> Drop for BlockRent<'_, T> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
-        self.shuffler.inner().unpin(self.pin.slot);
+        self.shuffler.inner().unpin(self.pin.slot, false);
         self.shuffler.budget_step_after_unpin();
     }
 }
 
 impl<T> Drop for BlockRentMut<'_, T> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
-        self.shuffler.inner().unpin(self.pin.slot);
+        self.shuffler.inner().unpin(self.pin.slot, true);
         self.shuffler.budget_step_after_unpin();
     }
 }

@@ -172,10 +172,16 @@ impl<T> Inner<T> {
         h: ShuffleHandle<T>,
         exclusive: bool,
     ) -> Result<PinInfo<T>, RentError> {
-        let i = self.live(h).ok_or(RentError::Stale)?;
-        let State::Live { block, rent } = &mut self.slots[i].state else {
+        // One lookup: the version check and the state come from the same slot.
+        let i = h.index() as usize;
+        let version = h.version(self.key);
+        let slot = self.slots.get_mut(i).ok_or(RentError::Stale)?;
+        let State::Live { block, rent } = &mut slot.state else {
             return Err(RentError::Stale);
         };
+        if slot.version != version {
+            return Err(RentError::Stale);
+        }
         let new = match (exclusive, *rent) {
             (true, 0) => EXCLUSIVE,
             (false, r) if r < EXCLUSIVE - 1 => r + 1,
@@ -192,8 +198,25 @@ impl<T> Inner<T> {
     }
 
     /// Gives a pin back; a zombie whose last pin returns becomes pending.
-    #[inline]
-    pub(super) fn unpin(&mut self, slot: usize) {
+    #[inline(always)]
+    pub(super) fn unpin(&mut self, slot: usize, exclusive: bool) {
+        // The common case inline: a live block's rent count goes down.
+        if let Some(Slot {
+            state: State::Live { rent, .. },
+            ..
+        }) = self.slots.get_mut(slot)
+        {
+            debug_assert_eq!(exclusive, *rent == EXCLUSIVE);
+            *rent = if exclusive { 0 } else { *rent - 1 };
+            return;
+        }
+        self.unpin_slow(slot);
+    }
+
+    /// `unpin` of a block freed while rented (a zombie): its last pin makes it pending.
+    #[cold]
+    #[inline(never)]
+    fn unpin_slow(&mut self, slot: usize) {
         let (block, rent, zombie) = match &mut self.slots[slot].state {
             State::Live { block, rent } => (*block, rent, false),
             State::Zombie { block, rent } => (*block, rent, true),
