@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mimalloc::MiMalloc;
-use tikv_jemallocator::Jemalloc;
 use pool_core::size_class::SizeClass;
 use pool_core::{BinnedAllocator, BlockHandle};
+use tikv_jemallocator::Jemalloc;
 use typed_pool_tests::XorShift;
 
 /// The mix of the issue and of the SmallPool bench: mostly small records, a tail to 64 KiB.

@@ -729,7 +729,6 @@ impl BinnedAllocator {
     /// assert_eq!(a.get(h), Some(&[0, 0, 0][..]));
     /// ```
     #[inline]
-    #[inline]
     pub fn get(&self, h: BlockHandle) -> Option<&[u8]> {
         let e = self.entries.get(h.cast())?;
         Some(self.bytes(e))
@@ -745,7 +744,6 @@ impl BinnedAllocator {
     /// a.get_mut(h).unwrap()[1] = 7;
     /// assert_eq!(a.get(h), Some(&[0, 7][..]));
     /// ```
-    #[inline]
     #[inline]
     pub fn get_mut(&mut self, h: BlockHandle) -> Option<&mut [u8]> {
         let e = *self.entries.get(h.cast())?;

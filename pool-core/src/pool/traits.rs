@@ -75,6 +75,8 @@ impl<T: Clone> Clone for Pool<T> {
             fn drop(&mut self) {
                 if !self.done {
                     let p = &mut *self.pool;
+                    // Spare indices first: the slots they name go just below.
+                    p.spares.clear();
                     p.slots.clear();
                     p.occupancy.clear_all();
                     p.free_head = NONE;
