@@ -152,6 +152,30 @@ fn pool_try_acquire(n: usize) {
     pool.acquire();
 }
 
+/// Releasing while the spare list cannot grow drops the value instead (never aborts), and
+/// guards keep working.
+fn pool_release_and_guards(n: usize) {
+    let mut pool: Pool<Vec<u8>> = Pool::new();
+    let hs: Vec<_> = (0..64).map(|_| pool.acquire()).collect();
+    arm(n);
+    let mut kept = 0;
+    for h in hs {
+        let spares = pool.stats().spares;
+        assert!(pool.release(h));
+        kept += (pool.stats().spares > spares) as usize;
+    }
+    for _ in 0..64 {
+        if let Ok(mut g) = pool.try_acquire_guard() {
+            assert!(g.is_empty());
+        }
+    }
+    disarm();
+    assert_eq!(pool.len(), 0);
+    assert!(pool.stats().spares <= kept.max(1));
+    let h = pool.acquire();
+    assert!(pool[h].is_empty());
+}
+
 fn arena_try(n: usize) {
     arm(n);
     let fresh = Arena::try_with_capacity(100);
@@ -339,6 +363,7 @@ const CASES: &[Case] = &[
     ("pool_try_insert", pool_try_insert),
     ("pool_try_reserve", pool_try_reserve),
     ("pool_try_acquire", pool_try_acquire),
+    ("pool_release_and_guards", pool_release_and_guards),
     ("arena_try", arena_try),
     ("shuffler_try_alloc", shuffler_try_alloc),
     ("binned_try_alloc", binned_try_alloc),

@@ -23,6 +23,56 @@ fn a_slot_whose_generation_would_wrap_is_retired() {
 }
 
 #[test]
+fn releasing_at_the_wrap_retires_the_slot_instead_of_keeping_a_spare() {
+    let mut pool: Pool<alloc::vec::Vec<u8>> = Pool::new();
+    let h = pool.acquire();
+    let h = pool.force_version(h, u32::MAX);
+    assert!(pool.release(h));
+    assert_eq!((pool.stats().spares, pool.stats().retired_slots), (0, 1));
+    assert!(pool.get(h).is_none());
+    // Just below the wrap the spare is kept, and its next life is the last one.
+    let h = pool.acquire();
+    let h = pool.force_version(h, u32::MAX - 2);
+    assert!(pool.release(h));
+    assert_eq!(pool.stats().spares, 1);
+    let h2 = pool.acquire();
+    assert_eq!((h2.index(), h2.version(pool.key)), (h.index(), u32::MAX));
+    assert!(pool.release(h2));
+    assert_eq!((pool.stats().spares, pool.stats().retired_slots), (0, 2));
+}
+
+#[test]
+fn zero_sized_and_over_aligned_values_recycle_in_place() {
+    #[derive(Default, Clone, Copy, PartialEq, Debug)]
+    #[repr(align(4096))]
+    struct Page(u8);
+    impl crate::Reset for Page {
+        fn reset(&mut self) {
+            self.0 = 0;
+        }
+    }
+    let mut pages: Pool<Page> = Pool::new();
+    let a = pages.acquire();
+    pages[a].0 = 9;
+    assert_eq!(&pages[a] as *const Page as usize % 4096, 0);
+    pages.release(a);
+    let mut g = pages.acquire_guard();
+    assert_eq!(*g, Page(0));
+    g.0 = 1;
+    assert_eq!(&*g as *const Page as usize % 4096, 0);
+    drop(g);
+
+    let mut units: Pool<()> = Pool::new();
+    let hs: alloc::vec::Vec<_> = (0..10).map(|_| units.acquire()).collect();
+    for h in hs {
+        assert!(units.release(h));
+    }
+    assert_eq!(units.stats().spares, 10);
+    drop(units.acquire_guard());
+    assert_eq!((units.len(), units.stats().spares), (0, 10));
+}
+
+#[test]
 fn generation_just_below_the_limit_still_reuses() {
     let mut pool = Pool::new();
     let h = pool.insert(1u8);
