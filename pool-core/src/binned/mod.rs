@@ -326,6 +326,7 @@ impl BinnedAllocator {
     /// let h = a.alloc(100);
     /// assert_eq!(a.len(h), Some(100));
     /// ```
+    #[inline]
     #[track_caller]
     pub fn alloc(&mut self, size: usize) -> BlockHandle {
         self.try_alloc(size).unwrap_or_else(|e| alloc_panic(e))
@@ -346,6 +347,7 @@ impl BinnedAllocator {
     /// assert!(a.try_alloc(10).is_ok());
     /// assert_eq!(a.try_alloc(1 << 20), Err(BinnedError::LimitExceeded { limit: 4096 }));
     /// ```
+    #[inline]
     #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc(&mut self, size: usize) -> Result<BlockHandle, BinnedError> {
         self.alloc_inner(size, 1, false)
@@ -481,14 +483,13 @@ impl BinnedAllocator {
         if zero {
             self.bytes_mut(&entry).fill(0);
         }
+        // Plain adds: counters start at 0 or come from a snapshot, which restore refuses
+        // above 2^62, so counting on cannot overflow in any program's lifetime.
         let c = &mut self.counters;
-        c.allocations = c.allocations.saturating_add(1);
+        c.allocations += 1;
         c.live_bytes += size as u64;
         c.block_bytes += block_size as u64;
-        // Counters that only count saturate: a restored snapshot near the top of the range
-        // must never make an allocation panic or wrap.
-        let bucket = &mut c.histogram[Counters::bucket(size)];
-        *bucket = bucket.saturating_add(1);
+        c.histogram[Counters::bucket(size)] += 1;
         Ok(self.entries.insert(entry).cast())
     }
 
@@ -620,7 +621,7 @@ impl BinnedAllocator {
             self.zero_block(h);
         }
         let Some(entry) = self.entries.remove(h.cast()) else {
-            self.counters.rejected_frees = self.counters.rejected_frees.saturating_add(1);
+            self.counters.rejected_frees += 1;
             return false;
         };
         let block_size = match entry.loc() {
@@ -644,7 +645,7 @@ impl BinnedAllocator {
             }
         };
         let c = &mut self.counters;
-        c.frees = c.frees.saturating_add(1);
+        c.frees += 1;
         c.live_bytes -= entry.len as u64;
         c.block_bytes -= block_size as u64;
         true
@@ -873,7 +874,7 @@ impl BinnedAllocator {
         let b = self.bins.get(class)?;
         Some(BinStats {
             class_size: b.class_size,
-            live: b.live as usize,
+            live: b.live() as usize,
             free: b.free.len(),
             high_water: b.high_water as usize,
             slabs: b.slabs.len(),

@@ -603,8 +603,10 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
         if live_here + plan.free.len() != plan.next_unused as usize {
             return corrupt("bin block neither live nor free");
         }
-        if (plan.high_water as usize) < live_here {
-            return corrupt("bin high water below its live blocks");
+        // Free blocks are reused before unused ones, so every block below `next_unused`
+        // was live at once at some point: the high water is at least that.
+        if plan.high_water < plan.next_unused {
+            return corrupt("bin high water below its blocks in use");
         }
     }
     if overflow_plan
@@ -638,7 +640,6 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
         }
         bin.next_unused = plan.next_unused;
         bin.high_water = plan.high_water;
-        bin.live = plan.next_unused - plan.free.len() as u32;
         bin.free = plan.free;
         bins.push(bin);
     }

@@ -109,7 +109,9 @@ pub(super) struct Bin {
     pub(super) next_unused: u32,
     /// Free blocks below `next_unused`, most recently freed last.
     pub(super) free: Vec<u32>,
-    pub(super) live: u32,
+    /// Most blocks live at once. Freed blocks are always reused before unused ones, so
+    /// live blocks reach `next_unused` exactly when an unused block is taken: the high
+    /// water is the highest `next_unused` ever (trim lowers `next_unused`, not this).
     pub(super) high_water: u32,
 }
 
@@ -123,7 +125,6 @@ impl Bin {
             slabs: Vec::new(),
             next_unused: 0,
             free: Vec::new(),
-            live: 0,
             high_water: 0,
         }
     }
@@ -152,32 +153,32 @@ impl Bin {
     /// made sure one exists (`needs_slab` is false).
     #[inline]
     pub(super) fn take(&mut self) -> u32 {
-        let block = match self.free.pop() {
+        match self.free.pop() {
             Some(b) => b,
             None => {
                 self.next_unused += 1;
+                self.high_water = self.high_water.max(self.next_unused);
                 self.next_unused - 1
             }
-        };
-        self.live += 1;
-        self.high_water = self.high_water.max(self.live);
-        block
+        }
     }
 
     /// Takes the most recently freed block, if any.
     #[inline]
     pub(super) fn take_freed(&mut self) -> Option<u32> {
-        let block = self.free.pop()?;
-        self.live += 1;
-        self.high_water = self.high_water.max(self.live);
-        Some(block)
+        self.free.pop()
     }
 
     /// Returns a block; the caller has made sure it is live.
     #[inline]
     pub(super) fn give_back(&mut self, block: u32) {
         self.free.push(block);
-        self.live -= 1;
+    }
+
+    /// Live blocks: every block handed out at least once, less the free ones.
+    #[inline]
+    pub(super) fn live(&self) -> u32 {
+        self.next_unused - self.free.len() as u32
     }
 
     /// The slab of `block` and its byte offset there.
