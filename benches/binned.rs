@@ -18,23 +18,7 @@ use mimalloc::MiMalloc;
 use pool_core::size_class::SizeClass;
 use pool_core::{BinnedAllocator, BlockHandle};
 use tikv_jemallocator::Jemalloc;
-use typed_pool_tests::XorShift;
-
-/// The mix of the issue and of the SmallPool bench: mostly small records, a tail to 64 KiB.
-fn sizes(n: usize, seed: u64) -> Vec<usize> {
-    let mut rng = XorShift(seed);
-    (0..n)
-        .map(|_| {
-            let x = rng.next();
-            match x % 100 {
-                0..=49 => 8 + (x >> 8) as usize % 57,          // 50%: 8..64 B
-                50..=84 => 65 + (x >> 8) as usize % 960,       // 35%: 65 B..1 KiB
-                85..=98 => 1_025 + (x >> 8) as usize % 15_360, // 14%: 1..16 KiB
-                _ => 16_385 + (x >> 8) as usize % 49_151,      // 1%: 16..64 KiB
-            }
-        })
-        .collect()
-}
+use typed_pool_tests::size_mix as sizes;
 
 /// The operations every contender implements; `alloc` writes the block's first and last
 /// byte.

@@ -16,25 +16,9 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mimalloc::MiMalloc;
 use pool_core::small_pool::SmallPool;
 use tikv_jemallocator::Jemalloc;
-use typed_pool_tests::XorShift;
+use typed_pool_tests::{size_mix as sizes, XorShift};
 
 static SMALL_POOL: SmallPool = SmallPool::new();
-
-/// Half the blocks at most 64 B, most of the rest small, a tail to 64 KiB.
-fn sizes(n: usize, seed: u64) -> Vec<usize> {
-    let mut rng = XorShift(seed);
-    (0..n)
-        .map(|_| {
-            let x = rng.next();
-            match x % 100 {
-                0..=49 => 8 + (x >> 8) as usize % 57,          // 50%: 8..64 B
-                50..=84 => 65 + (x >> 8) as usize % 960,       // 35%: 65 B..1 KiB
-                85..=98 => 1_025 + (x >> 8) as usize % 15_360, // 14%: 1..16 KiB
-                _ => 16_385 + (x >> 8) as usize % 49_151,      // 1%: 16..64 KiB
-            }
-        })
-        .collect()
-}
 
 #[derive(Clone, Copy)]
 struct Block(*mut u8, Layout);

@@ -165,7 +165,7 @@ fn pool_release_and_guards(n: usize) {
         kept += (pool.stats().spares > spares) as usize;
     }
     for _ in 0..64 {
-        if let Ok(mut g) = pool.try_acquire_guard() {
+        if let Ok(g) = pool.try_acquire_guard() {
             assert!(g.is_empty());
         }
     }

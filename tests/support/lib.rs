@@ -127,3 +127,26 @@ impl XorShift {
         (self.next() % n as u64) as usize
     }
 }
+
+/// `n` allocation sizes of the mix the allocator benchmarks share: half at most 64 B, 35%
+/// up to 1 KiB, 14% up to 16 KiB, 1% up to 64 KiB.
+///
+/// ```
+/// let sizes = typed_pool_tests::size_mix(1000, 1);
+/// assert!(sizes.iter().all(|&s| (8..=65_536).contains(&s)));
+/// assert!(sizes.iter().filter(|&&s| s <= 64).count() > 400);
+/// ```
+pub fn size_mix(n: usize, seed: u64) -> Vec<usize> {
+    let mut rng = XorShift(seed);
+    (0..n)
+        .map(|_| {
+            let x = rng.next();
+            match x % 100 {
+                0..=49 => 8 + (x >> 8) as usize % 57,          // 50%: 8..64 B
+                50..=84 => 65 + (x >> 8) as usize % 960,       // 35%: 65 B..1 KiB
+                85..=98 => 1_025 + (x >> 8) as usize % 15_360, // 14%: 1..16 KiB
+                _ => 16_385 + (x >> 8) as usize % 49_151,      // 1%: 16..64 KiB
+            }
+        })
+        .collect()
+}

@@ -42,6 +42,7 @@
 #[cfg(feature = "debug")]
 mod debug;
 mod iter;
+mod place;
 mod pod;
 #[cfg(feature = "serde")]
 mod serde;
@@ -50,12 +51,13 @@ mod stats;
 mod storage;
 
 pub use self::iter::{Handles, Iter};
+use self::place::block_start;
+pub(crate) use self::place::{Entry, Loc};
 pub use self::pod::PodHandle;
 use self::stats::Counters;
 pub use self::stats::{BinStats, BinnedStats, HISTOGRAM_BUCKETS};
 
 use alloc::vec::Vec;
-use core::alloc::Layout;
 use core::fmt;
 
 use self::storage::{Big, Bin, RawBlock};
@@ -69,53 +71,6 @@ pub enum Block {}
 
 /// A handle to a block of bytes in a [`BinnedAllocator`].
 pub type BlockHandle = Handle<Block>;
-
-/// Where a block lives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Loc {
-    Bin { class: u8, block: u32 },
-    Overflow(u32),
-    Direct(u32),
-}
-
-/// A live block: its requested length and where it lives.
-///
-/// The location is kept packed in one word (kind in the top two bits, then the class, then
-/// the block or index), so an entry is two plain words the compiler builds in registers:
-/// built field by field on the stack and copied into its slot, it stalled every `alloc` on
-/// a failed store-to-load forward.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Entry {
-    len: usize,
-    loc: u64,
-}
-
-const LOC_OVERFLOW: u64 = 1 << 62;
-const LOC_DIRECT: u64 = 2 << 62;
-
-impl Entry {
-    #[inline]
-    pub(crate) fn new(len: usize, loc: Loc) -> Entry {
-        let loc = match loc {
-            Loc::Bin { class, block } => (class as u64) << 32 | block as u64,
-            Loc::Overflow(i) => LOC_OVERFLOW | i as u64,
-            Loc::Direct(i) => LOC_DIRECT | i as u64,
-        };
-        Entry { len, loc }
-    }
-
-    #[inline]
-    pub(crate) fn loc(&self) -> Loc {
-        match self.loc >> 62 {
-            0 => Loc::Bin {
-                class: (self.loc >> 32) as u8,
-                block: self.loc as u32,
-            },
-            1 => Loc::Overflow(self.loc as u32),
-            _ => Loc::Direct(self.loc as u32),
-        }
-    }
-}
 
 /// Byte blocks of any size behind generational handles, from size-class bins with LIFO
 /// free lists. See the [module docs](self).
@@ -479,7 +434,8 @@ impl BinnedAllocator {
             }
             None => (Loc::Direct(self.take_direct(size, align)?), size),
         };
-        let entry = Entry::new(size, loc);
+        let mut entry = Entry::new(size, loc);
+        entry.ptr = block_start(&self.bins, &self.overflow, &self.direct, loc);
         if zero {
             self.bytes_mut(&entry).fill(0);
         }
@@ -491,115 +447,6 @@ impl BinnedAllocator {
         c.block_bytes += block_size as u64;
         c.histogram[Counters::bucket(size)] += 1;
         Ok(self.entries.insert(entry).cast())
-    }
-
-    fn check_limit(&self, more: usize) -> Result<(), BinnedError> {
-        match self.limit {
-            Some(limit) if self.counters.storage_bytes as usize + more > limit => {
-                Err(BinnedError::LimitExceeded { limit })
-            }
-            _ => Ok(()),
-        }
-    }
-
-    #[inline]
-    fn take_binned(&mut self, class: usize) -> Result<Loc, BinnedError> {
-        let bin = &mut self.bins[class];
-        if let Some(block) = bin.take_freed() {
-            // The common case: a freed block, no slab or list to grow.
-            return Ok(Loc::Bin {
-                class: class as u8,
-                block,
-            });
-        }
-        self.take_unused(class)
-    }
-
-    /// `take_binned` when the class has no freed block: the next never-used one, growing
-    /// the free list's room and the slabs as needed.
-    #[cold]
-    #[inline(never)]
-    fn take_unused(&mut self, class: usize) -> Result<Loc, BinnedError> {
-        let bin = &mut self.bins[class];
-        if bin.free.is_empty() {
-            // A block never handed out before: first make room on the free list for every
-            // block handed out, this one included, so `free` never allocates. (Taking a
-            // freed block needs nothing: the list only shrinks.)
-            bin.free
-                .try_reserve(bin.next_unused as usize + 1)
-                .map_err(|_| BinnedError::AllocFailed)?;
-        }
-        if self.bins[class].needs_slab() {
-            let bytes = self.bins[class].slab_bytes();
-            self.check_limit(bytes)?;
-            self.bins[class].grow().ok_or(BinnedError::AllocFailed)?;
-            self.counters.storage_bytes += bytes as u64;
-        }
-        let block = self.bins[class].take();
-        Ok(Loc::Bin {
-            class: class as u8,
-            block,
-        })
-    }
-
-    /// Best fit among free overflow blocks (smallest big enough, lowest index on ties),
-    /// else a new one.
-    #[cold]
-    #[inline(never)]
-    fn take_overflow(&mut self, size: usize, align: usize) -> Result<u32, BinnedError> {
-        let best = self
-            .overflow
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| !b.in_use && b.mem.size() >= size && b.mem.align() >= align)
-            .min_by_key(|&(i, b)| (b.mem.size(), i))
-            .map(|(i, _)| i);
-        let i = match best {
-            Some(i) => i,
-            None => {
-                let layout = Layout::from_size_align(size, align.max(MAX_CLASS_ALIGN))
-                    .map_err(|_| BinnedError::SizeOverflow)?;
-                self.check_limit(layout.size())?;
-                self.overflow
-                    .try_reserve(1)
-                    .map_err(|_| BinnedError::AllocFailed)?;
-                let mem = RawBlock::new_zeroed(layout).ok_or(BinnedError::AllocFailed)?;
-                self.counters.storage_bytes += mem.size() as u64;
-                self.overflow.push(Big { mem, in_use: false });
-                self.overflow.len() - 1
-            }
-        };
-        self.overflow[i].in_use = true;
-        self.counters.overflow_live += 1;
-        Ok(i as u32)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn take_direct(&mut self, size: usize, align: usize) -> Result<u32, BinnedError> {
-        let layout = Layout::from_size_align(size, align).map_err(|_| BinnedError::SizeOverflow)?;
-        // The limit counts what the request may cost the allocator: its size rounded up to
-        // its alignment, so a huge alignment is refused before it reaches the allocator.
-        self.check_limit(layout.pad_to_align().size())?;
-        self.direct
-            .try_reserve(1)
-            .map_err(|_| BinnedError::AllocFailed)?;
-        // Room to list every slot as free, so `free` never allocates.
-        self.direct_free
-            .try_reserve(self.direct.len() + 1 - self.direct_free.len())
-            .map_err(|_| BinnedError::AllocFailed)?;
-        let mem = RawBlock::new_zeroed(layout).ok_or(BinnedError::AllocFailed)?;
-        self.counters.storage_bytes += size as u64;
-        Ok(match self.direct_free.pop() {
-            Some(i) => {
-                self.direct[i as usize] = Some(mem);
-                i
-            }
-            None => {
-                self.direct.push(Some(mem));
-                self.direct.len() as u32 - 1
-            }
-        })
     }
 
     // === free ===
@@ -682,27 +529,41 @@ impl BinnedAllocator {
 
     // === access ===
 
+    // Invariant ("placed entries"): for every entry in `entries`, and for the entry `alloc`
+    // is about to insert, `ptr..ptr + len` lies inside one allocation of this allocator's
+    // storage (a slab at the block's offset, an overflow block or an over-aligned block,
+    // `len` at most the block's capacity), every byte of which is initialised. Storage is
+    // freed only with no live block in it (`free` of a direct block, `trim`) and never
+    // moves; a restore builds a new allocator and places every entry (`place_entries`)
+    // before handing it out. `bytes` and `bytes_mut` are also called with a copy of a live
+    // entry widened to its block's capacity (`zero_block`), which the invariant covers.
+
     #[inline]
     fn bytes(&self, e: &Entry) -> &[u8] {
-        match e.loc() {
-            Loc::Bin { class, block } => self.bins[class as usize].bytes(block, e.len),
-            Loc::Overflow(i) => self.overflow[i as usize].mem.bytes(0, e.len),
-            Loc::Direct(i) => match &self.direct[i as usize] {
-                Some(mem) => mem.bytes(0, e.len),
-                None => &[],
-            },
-        }
+        // SAFETY: by the placed-entries invariant the range is inside live, initialised
+        // storage; `&self` keeps every `&mut` to it (which needs `&mut self`) away.
+        unsafe { core::slice::from_raw_parts(e.ptr.as_ptr(), e.len) }
     }
 
     #[inline]
     fn bytes_mut(&mut self, e: &Entry) -> &mut [u8] {
-        match e.loc() {
-            Loc::Bin { class, block } => self.bins[class as usize].bytes_mut(block, e.len),
-            Loc::Overflow(i) => self.overflow[i as usize].mem.bytes_mut(0, e.len),
-            Loc::Direct(i) => match &mut self.direct[i as usize] {
-                Some(mem) => mem.bytes_mut(0, e.len),
-                None => &mut [],
-            },
+        // SAFETY: as in `bytes`; `&mut self` makes this the only reference into the
+        // allocator's storage.
+        unsafe { core::slice::from_raw_parts_mut(e.ptr.as_ptr(), e.len) }
+    }
+
+    /// Points every entry at its block; the last step of a restore, once the storage it
+    /// built is final.
+    pub(super) fn place_entries(&mut self) {
+        let BinnedAllocator {
+            entries,
+            bins,
+            overflow,
+            direct,
+            ..
+        } = self;
+        for e in entries.values_mut() {
+            e.ptr = block_start(bins, overflow, direct, e.loc());
         }
     }
 
@@ -813,10 +674,8 @@ impl BinnedAllocator {
     #[inline(never)]
     fn zero_block(&mut self, h: BlockHandle) {
         if let Some(&entry) = self.entries.get(h.cast()) {
-            let whole = Entry {
-                len: self.capacity_of(&entry),
-                ..entry
-            };
+            let mut whole = entry;
+            whole.len = self.capacity_of(&entry);
             self.bytes_mut(&whole).fill(0);
         }
     }

@@ -795,14 +795,8 @@ impl<T> Pool<T> {
     #[inline(always)]
     unsafe fn take_at(&mut self, i: usize) -> T {
         debug_assert!(self.slots[i].is_occupied());
-        // Header counters first, then the stores whose addresses depend on `i`: this order
-        // keeps the CPU from stalling header loads behind them in remove/insert churn.
-        self.counters.removes += 1;
-        self.link.publish_len(self.len());
-        #[cfg(feature = "debug")]
-        self.sites.forget(i);
-        // SAFETY: `i < slots.len()`, and every slot index is covered (occupancy invariant).
-        unsafe { self.occupancy.clear(i) };
+        // SAFETY: the caller's promise.
+        unsafe { self.count_removal(i) };
         // SAFETY: `i` is in bounds (caller).
         let slot = unsafe { self.slots.get_unchecked_mut(i) };
         let next = slot.version.wrapping_add(1);
@@ -817,6 +811,26 @@ impl<T> Pool<T> {
             // SAFETY: occupied (caller); `next` is even because the version was odd.
             unsafe { slot.take(next, head) }
         }
+    }
+
+    /// The pool-wide bookkeeping of taking the value in slot `i` out of use (by `remove`
+    /// or `release`): counters, the registry, debug sites and the occupancy bit. The slot
+    /// itself is the caller's to update.
+    ///
+    /// # Safety
+    ///
+    /// - `i < self.slots.len()` and slot `i` is occupied.
+    #[inline(always)]
+    unsafe fn count_removal(&mut self, i: usize) {
+        // Header counters first, then the stores whose addresses depend on `i`: this order
+        // keeps the CPU from stalling header loads behind them in remove/insert churn.
+        self.counters.removes += 1;
+        self.link.publish_len(self.len());
+        #[cfg(feature = "debug")]
+        self.sites.forget(i);
+        // SAFETY: `i < slots.len()` (caller), and every slot index is covered (occupancy
+        // invariant).
+        unsafe { self.occupancy.clear(i) };
     }
 
     // Bulk removal (`retain`, `clear`, `drain`) lives in `bulk.rs`, capacity and growth in

@@ -63,12 +63,8 @@ impl<T> Pool<T> {
             return true;
         }
         let i = h.index() as usize;
-        self.counters.removes += 1;
-        self.link.publish_len(self.len());
-        #[cfg(feature = "debug")]
-        self.sites.forget(i);
-        // SAFETY: `i < slots.len()` (the handle is live), and every slot index is covered.
-        unsafe { self.occupancy.clear(i) };
+        // SAFETY: the handle is live, so `i` is in bounds and its slot occupied.
+        unsafe { self.count_removal(i) };
         // SAFETY: `i < slots.len()`: the handle is live (invariant 5).
         let slot = unsafe { self.slots.get_unchecked_mut(i) };
         let next = slot.version + 1;

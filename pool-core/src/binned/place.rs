@@ -1,0 +1,206 @@
+//! Where blocks live: a block's location and table entry, taking storage for a new block
+//! (a class's bin, the overflow list, or the global allocator for over-aligned blocks),
+//! and finding a block's first byte.
+
+use core::alloc::Layout;
+use core::ptr::NonNull;
+
+use super::storage::{Big, Bin, RawBlock};
+use super::BinnedAllocator;
+use crate::error::BinnedError;
+use crate::size_class::MAX_CLASS_ALIGN;
+
+/// Where a block lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Loc {
+    Bin { class: u8, block: u32 },
+    Overflow(u32),
+    Direct(u32),
+}
+
+/// A live block: its requested length, where it lives, and its first byte.
+///
+/// The location is kept packed in one word (kind in the top two bits, then the class, then
+/// the block or index), so an entry is plain words the compiler builds in registers:
+/// built field by field on the stack and copied into its slot, it stalled every `alloc` on
+/// a failed store-to-load forward. `ptr` caches the block's address (storage never moves
+/// while a block in it is live), so `get` and `get_mut` are one table lookup.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry {
+    pub(super) len: usize,
+    loc: u64,
+    /// The block's first byte, in storage this allocator owns (invariant: see `bytes`).
+    /// Dangling only between `Entry::new` and `place_entries` in a restore.
+    pub(super) ptr: NonNull<u8>,
+}
+
+// SAFETY: `ptr` is an address into storage owned by the allocator that owns the entry; it
+// is only dereferenced through that allocator's `&self` / `&mut self` methods, so an entry
+// carries no access of its own across threads (as `RawBlock`, which is `Send + Sync`).
+unsafe impl Send for Entry {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Entry {}
+
+const LOC_OVERFLOW: u64 = 1 << 62;
+const LOC_DIRECT: u64 = 2 << 62;
+
+impl Entry {
+    #[inline]
+    pub(crate) fn new(len: usize, loc: Loc) -> Entry {
+        let loc = match loc {
+            Loc::Bin { class, block } => (class as u64) << 32 | block as u64,
+            Loc::Overflow(i) => LOC_OVERFLOW | i as u64,
+            Loc::Direct(i) => LOC_DIRECT | i as u64,
+        };
+        Entry {
+            len,
+            loc,
+            ptr: NonNull::dangling(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn loc(&self) -> Loc {
+        match self.loc >> 62 {
+            0 => Loc::Bin {
+                class: (self.loc >> 32) as u8,
+                block: self.loc as u32,
+            },
+            1 => Loc::Overflow(self.loc as u32),
+            _ => Loc::Direct(self.loc as u32),
+        }
+    }
+}
+
+/// The first byte of the block at `loc`.
+///
+/// # Panics
+///
+/// If `loc` names no storage (an internal bug; restores check every location first).
+#[inline]
+pub(super) fn block_start(
+    bins: &[Bin],
+    overflow: &[Big],
+    direct: &[Option<RawBlock>],
+    loc: Loc,
+) -> NonNull<u8> {
+    match loc {
+        Loc::Bin { class, block } => bins[class as usize].block_start(block),
+        Loc::Overflow(i) => overflow[i as usize].mem.ptr(),
+        Loc::Direct(i) => direct[i as usize]
+            .as_ref()
+            .map(RawBlock::ptr)
+            .expect("a live over-aligned block has storage"),
+    }
+}
+
+impl BinnedAllocator {
+    fn check_limit(&self, more: usize) -> Result<(), BinnedError> {
+        match self.limit {
+            Some(limit) if self.counters.storage_bytes as usize + more > limit => {
+                Err(BinnedError::LimitExceeded { limit })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    #[inline]
+    pub(super) fn take_binned(&mut self, class: usize) -> Result<Loc, BinnedError> {
+        let bin = &mut self.bins[class];
+        if let Some(block) = bin.take_freed() {
+            // The common case: a freed block, no slab or list to grow.
+            return Ok(Loc::Bin {
+                class: class as u8,
+                block,
+            });
+        }
+        self.take_unused(class)
+    }
+
+    /// `take_binned` when the class has no freed block: the next never-used one, growing
+    /// the free list's room and the slabs as needed.
+    #[cold]
+    #[inline(never)]
+    fn take_unused(&mut self, class: usize) -> Result<Loc, BinnedError> {
+        let bin = &mut self.bins[class];
+        if bin.free.is_empty() {
+            // A block never handed out before: first make room on the free list for every
+            // block handed out, this one included, so `free` never allocates. (Taking a
+            // freed block needs nothing: the list only shrinks.)
+            bin.free
+                .try_reserve(bin.next_unused as usize + 1)
+                .map_err(|_| BinnedError::AllocFailed)?;
+        }
+        if self.bins[class].needs_slab() {
+            let bytes = self.bins[class].slab_bytes();
+            self.check_limit(bytes)?;
+            self.bins[class].grow().ok_or(BinnedError::AllocFailed)?;
+            self.counters.storage_bytes += bytes as u64;
+        }
+        let block = self.bins[class].take();
+        Ok(Loc::Bin {
+            class: class as u8,
+            block,
+        })
+    }
+
+    /// Best fit among free overflow blocks (smallest big enough, lowest index on ties),
+    /// else a new one.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn take_overflow(&mut self, size: usize, align: usize) -> Result<u32, BinnedError> {
+        let best = self
+            .overflow
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.in_use && b.mem.size() >= size && b.mem.align() >= align)
+            .min_by_key(|&(i, b)| (b.mem.size(), i))
+            .map(|(i, _)| i);
+        let i = match best {
+            Some(i) => i,
+            None => {
+                let layout = Layout::from_size_align(size, align.max(MAX_CLASS_ALIGN))
+                    .map_err(|_| BinnedError::SizeOverflow)?;
+                self.check_limit(layout.size())?;
+                self.overflow
+                    .try_reserve(1)
+                    .map_err(|_| BinnedError::AllocFailed)?;
+                let mem = RawBlock::new_zeroed(layout).ok_or(BinnedError::AllocFailed)?;
+                self.counters.storage_bytes += mem.size() as u64;
+                self.overflow.push(Big { mem, in_use: false });
+                self.overflow.len() - 1
+            }
+        };
+        self.overflow[i].in_use = true;
+        self.counters.overflow_live += 1;
+        Ok(i as u32)
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn take_direct(&mut self, size: usize, align: usize) -> Result<u32, BinnedError> {
+        let layout = Layout::from_size_align(size, align).map_err(|_| BinnedError::SizeOverflow)?;
+        // The limit counts what the request may cost the allocator: its size rounded up to
+        // its alignment, so a huge alignment is refused before it reaches the allocator.
+        self.check_limit(layout.pad_to_align().size())?;
+        self.direct
+            .try_reserve(1)
+            .map_err(|_| BinnedError::AllocFailed)?;
+        // Room to list every slot as free, so `free` never allocates.
+        self.direct_free
+            .try_reserve(self.direct.len() + 1 - self.direct_free.len())
+            .map_err(|_| BinnedError::AllocFailed)?;
+        let mem = RawBlock::new_zeroed(layout).ok_or(BinnedError::AllocFailed)?;
+        self.counters.storage_bytes += size as u64;
+        Ok(match self.direct_free.pop() {
+            Some(i) => {
+                self.direct[i as usize] = Some(mem);
+                i
+            }
+            None => {
+                self.direct.push(Some(mem));
+                self.direct.len() as u32 - 1
+            }
+        })
+    }
+}
