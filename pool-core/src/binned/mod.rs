@@ -51,7 +51,6 @@ mod stats;
 mod storage;
 
 pub use self::iter::{Handles, Iter};
-use self::place::block_start;
 pub(crate) use self::place::{Entry, Loc};
 pub use self::pod::PodHandle;
 use self::stats::Counters;
@@ -434,8 +433,7 @@ impl BinnedAllocator {
             }
             None => (Loc::Direct(self.take_direct(size, align)?), size),
         };
-        let mut entry = Entry::new(size, loc);
-        entry.ptr = block_start(&self.bins, &self.overflow, &self.direct, loc);
+        let entry = Entry::new(size, loc);
         if zero {
             self.bytes_mut(&entry).fill(0);
         }
@@ -529,41 +527,27 @@ impl BinnedAllocator {
 
     // === access ===
 
-    // Invariant ("placed entries"): for every entry in `entries`, and for the entry `alloc`
-    // is about to insert, `ptr..ptr + len` lies inside one allocation of this allocator's
-    // storage (a slab at the block's offset, an overflow block or an over-aligned block,
-    // `len` at most the block's capacity), every byte of which is initialised. Storage is
-    // freed only with no live block in it (`free` of a direct block, `trim`) and never
-    // moves; a restore builds a new allocator and places every entry (`place_entries`)
-    // before handing it out. `bytes` and `bytes_mut` are also called with a copy of a live
-    // entry widened to its block's capacity (`zero_block`), which the invariant covers.
-
     #[inline]
     fn bytes(&self, e: &Entry) -> &[u8] {
-        // SAFETY: by the placed-entries invariant the range is inside live, initialised
-        // storage; `&self` keeps every `&mut` to it (which needs `&mut self`) away.
-        unsafe { core::slice::from_raw_parts(e.ptr.as_ptr(), e.len) }
+        match e.loc() {
+            Loc::Bin { class, block } => self.bins[class as usize].bytes(block, e.len),
+            Loc::Overflow(i) => self.overflow[i as usize].mem.bytes(0, e.len),
+            Loc::Direct(i) => match &self.direct[i as usize] {
+                Some(mem) => mem.bytes(0, e.len),
+                None => &[],
+            },
+        }
     }
 
     #[inline]
     fn bytes_mut(&mut self, e: &Entry) -> &mut [u8] {
-        // SAFETY: as in `bytes`; `&mut self` makes this the only reference into the
-        // allocator's storage.
-        unsafe { core::slice::from_raw_parts_mut(e.ptr.as_ptr(), e.len) }
-    }
-
-    /// Points every entry at its block; the last step of a restore, once the storage it
-    /// built is final.
-    pub(super) fn place_entries(&mut self) {
-        let BinnedAllocator {
-            entries,
-            bins,
-            overflow,
-            direct,
-            ..
-        } = self;
-        for e in entries.values_mut() {
-            e.ptr = block_start(bins, overflow, direct, e.loc());
+        match e.loc() {
+            Loc::Bin { class, block } => self.bins[class as usize].bytes_mut(block, e.len),
+            Loc::Overflow(i) => self.overflow[i as usize].mem.bytes_mut(0, e.len),
+            Loc::Direct(i) => match &mut self.direct[i as usize] {
+                Some(mem) => mem.bytes_mut(0, e.len),
+                None => &mut [],
+            },
         }
     }
 

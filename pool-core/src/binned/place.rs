@@ -3,9 +3,8 @@
 //! and finding a block's first byte.
 
 use core::alloc::Layout;
-use core::ptr::NonNull;
 
-use super::storage::{Big, Bin, RawBlock};
+use super::storage::{Big, RawBlock};
 use super::BinnedAllocator;
 use crate::error::BinnedError;
 use crate::size_class::MAX_CLASS_ALIGN;
@@ -18,28 +17,17 @@ pub(crate) enum Loc {
     Direct(u32),
 }
 
-/// A live block: its requested length, where it lives, and its first byte.
+/// A live block: its requested length and where it lives.
 ///
-/// The location is kept packed in one word (kind in the top two bits, then the class, then
-/// the block or index), so an entry is plain words the compiler builds in registers:
-/// built field by field on the stack and copied into its slot, it stalled every `alloc` on
-/// a failed store-to-load forward. `ptr` caches the block's address (storage never moves
-/// while a block in it is live), so `get` and `get_mut` are one table lookup.
+/// Two words, the location packed in one (kind in the top two bits, then the class, then
+/// the block or index), so the compiler builds an entry in registers. Built field by field
+/// on the stack and copied into its slot (as a three-field entry is, one that also cached
+/// the block's address), it stalled every `alloc` on a failed store-to-load forward.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Entry {
     pub(super) len: usize,
     loc: u64,
-    /// The block's first byte, in storage this allocator owns (invariant: see `bytes`).
-    /// Dangling only between `Entry::new` and `place_entries` in a restore.
-    pub(super) ptr: NonNull<u8>,
 }
-
-// SAFETY: `ptr` is an address into storage owned by the allocator that owns the entry; it
-// is only dereferenced through that allocator's `&self` / `&mut self` methods, so an entry
-// carries no access of its own across threads (as `RawBlock`, which is `Send + Sync`).
-unsafe impl Send for Entry {}
-// SAFETY: as for `Send`.
-unsafe impl Sync for Entry {}
 
 const LOC_OVERFLOW: u64 = 1 << 62;
 const LOC_DIRECT: u64 = 2 << 62;
@@ -52,11 +40,7 @@ impl Entry {
             Loc::Overflow(i) => LOC_OVERFLOW | i as u64,
             Loc::Direct(i) => LOC_DIRECT | i as u64,
         };
-        Entry {
-            len,
-            loc,
-            ptr: NonNull::dangling(),
-        }
+        Entry { len, loc }
     }
 
     #[inline]
@@ -69,28 +53,6 @@ impl Entry {
             1 => Loc::Overflow(self.loc as u32),
             _ => Loc::Direct(self.loc as u32),
         }
-    }
-}
-
-/// The first byte of the block at `loc`.
-///
-/// # Panics
-///
-/// If `loc` names no storage (an internal bug; restores check every location first).
-#[inline]
-pub(super) fn block_start(
-    bins: &[Bin],
-    overflow: &[Big],
-    direct: &[Option<RawBlock>],
-    loc: Loc,
-) -> NonNull<u8> {
-    match loc {
-        Loc::Bin { class, block } => bins[class as usize].block_start(block),
-        Loc::Overflow(i) => overflow[i as usize].mem.ptr(),
-        Loc::Direct(i) => direct[i as usize]
-            .as_ref()
-            .map(RawBlock::ptr)
-            .expect("a live over-aligned block has storage"),
     }
 }
 

@@ -669,7 +669,7 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
     }
     counters.storage_bytes = storage;
     counters.overflow_live = overflow.iter().filter(|b| b.in_use).count() as u64;
-    let mut a = BinnedAllocator {
+    Ok(BinnedAllocator {
         table,
         bins,
         overflow,
@@ -679,7 +679,5 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
         limit,
         zero_freed,
         counters,
-    };
-    a.place_entries();
-    Ok(a)
+    })
 }

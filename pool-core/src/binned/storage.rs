@@ -51,12 +51,6 @@ impl RawBlock {
         self.layout.size()
     }
 
-    /// The allocation's first byte.
-    #[inline]
-    pub(super) fn ptr(&self) -> NonNull<u8> {
-        self.ptr
-    }
-
     #[inline]
     pub(super) fn align(&self) -> usize {
         self.layout.align()
@@ -187,21 +181,6 @@ impl Bin {
         self.next_unused - self.free.len() as u32
     }
 
-    /// The first byte of `block`.
-    ///
-    /// # Panics
-    ///
-    /// If the block's slab does not exist (an internal bug).
-    #[inline]
-    pub(super) fn block_start(&self, block: u32) -> NonNull<u8> {
-        let (slab, offset) = self.locate(block);
-        let slab = &self.slabs[slab];
-        assert!(offset < slab.size(), "block outside its slab");
-        // SAFETY: `offset` is inside the slab's allocation (checked above), so the result
-        // stays in bounds of it and is non-null.
-        unsafe { slab.ptr().add(offset) }
-    }
-
     /// The slab of `block` and its byte offset there.
     #[inline]
     fn locate(&self, block: u32) -> (usize, usize) {
@@ -211,6 +190,18 @@ impl Bin {
         debug_assert_eq!(slab, block as usize / self.per_slab);
         let index = block as usize - slab * self.per_slab;
         (slab, index * self.class_size)
+    }
+
+    #[inline]
+    pub(super) fn bytes(&self, block: u32, len: usize) -> &[u8] {
+        let (slab, offset) = self.locate(block);
+        self.slabs[slab].bytes(offset, len)
+    }
+
+    #[inline]
+    pub(super) fn bytes_mut(&mut self, block: u32, len: usize) -> &mut [u8] {
+        let (slab, offset) = self.locate(block);
+        self.slabs[slab].bytes_mut(offset, len)
     }
 
     /// Releases trailing slabs with no live block; returns the bytes released.
