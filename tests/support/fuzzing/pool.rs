@@ -155,6 +155,16 @@ pub fn run(data: &[u8]) {
                 spares = pool.stats().spares;
             }
         }
+        if matches!(op % 20, 0..=3 | 16 | 17) {
+            // Spares keep their slots: an insert into a full bounded pool drops the newest
+            // spare and takes its slot (at most one per insert).
+            let now = pool.stats().spares;
+            assert!(
+                now == spares || (bounded && now + 1 == spares),
+                "spares went from {spares} to {now} on an insert"
+            );
+            spares = now;
+        }
         check(&mut pool, &model, spares, &drops);
     }
     drop(pool);
