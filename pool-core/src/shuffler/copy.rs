@@ -25,7 +25,7 @@ impl<T> Shuffler<T> {
             .map_err(|_| ShuffleError::AllocFailed)?;
         for (version, block) in slots {
             debug_assert_eq!(version & 1 == 1, block.is_some());
-            let state = match block {
+            let slot = match block {
                 Some(mut elems) => {
                     let len = u32::try_from(elems.len()).map_err(|_| ShuffleError::SizeOverflow)?;
                     let block = inner.reserve(len)?;
@@ -40,20 +40,20 @@ impl<T> Shuffler<T> {
                     }
                     inner.live_blocks += 1;
                     inner.live_elems += len as usize;
-                    State::Live { block, rent: 0 }
+                    // Odd: live, whatever the caller claimed.
+                    Slot::live(version | 1, block, dst)
                 }
-                None => State::Vacant { next: NONE },
+                // Even: vacant (linked below).
+                None => Slot::vacant(version & !1, NONE),
             };
-            inner.slots.push(Slot { version, state });
+            inner.slots.push(slot);
         }
         // Vacant slots (not retired ones) form the free list, in ascending order.
         let mut head = NONE;
         for (i, slot) in inner.slots.iter_mut().enumerate().rev() {
-            if let State::Vacant { next } = &mut slot.state {
-                if slot.version != 0 {
-                    *next = head;
-                    head = i as u32;
-                }
+            if matches!(slot.state(), State::Vacant) && slot.version != 0 {
+                slot.next = head;
+                head = i as u32;
             }
         }
         inner.free_head = head;
@@ -68,7 +68,7 @@ impl<T> Shuffler<T> {
             .slots
             .iter()
             .enumerate()
-            .map(|(i, s)| match s.state {
+            .map(|(i, s)| match s.state() {
                 State::Live { .. } => (s.version, Some(Handle::encode(i as u32, s.version, key))),
                 // A zombie's version is already even (it was freed while rented).
                 _ => (s.version & !1, None),

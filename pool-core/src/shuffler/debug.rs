@@ -39,14 +39,11 @@ impl<T> Shuffler<T> {
         let mut live = Vec::new();
         let mut rents = Vec::new();
         for (i, slot) in inner.slots.iter().enumerate() {
-            let rent = match slot.state {
-                State::Live { rent, .. } => {
-                    live.push(i);
-                    rent
-                }
-                State::Zombie { rent, .. } => rent,
-                State::Vacant { .. } => 0,
-            };
+            if let State::Live { .. } = slot.state() {
+                live.push(i);
+            }
+            // A zombie's rents are still out; a vacant slot's count is 0.
+            let rent = slot.rent;
             if rent != 0 {
                 rents.push(LeakedRent {
                     index: i as u32,

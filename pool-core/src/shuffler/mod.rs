@@ -4,8 +4,9 @@
 //! # Invariants
 //!
 //! - `slots[i]` is `Live` (odd version; its handle resolves), `Zombie` (freed while rented:
-//!   even version, waiting for its last guard), or `Vacant` (even version; on the free list
-//!   unless retired at version 0).
+//!   even version, `rent > 0`, waiting for its last guard), or `Vacant` (even version,
+//!   `rent == 0`; on the free list unless retired at version 0). A live or zombie slot's
+//!   `ptr` is `block_ptr(block)`: whatever moves a block updates both.
 //! - Every `Live`/`Zombie` block and every `pending` block names `len` initialised elements
 //!   at `chunks[chunk].at(offset)`, inside `0..chunks[chunk].top`; no two overlap. Blocks
 //!   of length 0 name no storage.
@@ -99,16 +100,74 @@ const NO_CHUNK: u32 = u32::MAX;
 const EXCLUSIVE: u32 = u32::MAX;
 const NONE: u32 = u32::MAX;
 
+/// What a slot holds, as [`Slot::state`] reads it off the slot's fields.
 #[derive(Clone, Copy, Debug)]
 enum State {
-    Vacant { next: u32 },
+    Vacant,
     Live { block: Block, rent: u32 },
-    Zombie { block: Block, rent: u32 },
+    Zombie { block: Block },
 }
 
-struct Slot {
+/// A handle slot. Its state follows from two words, with no tag: an odd `version` is
+/// live; an even one is a zombie while `rent > 0`, vacant when `rent == 0`. A rent
+/// therefore checks the version, bumps `rent` and reads `ptr` and the length, all from one
+/// slot, and giving the rent back is a decrement and a parity test.
+struct Slot<T> {
+    /// Live or zombie: the address of the block's first element (`block_ptr(block)`),
+    /// kept in step with `block`. Vacant: dangling.
+    ptr: *mut T,
+    /// Odd: live. Even: zombie or vacant; 0 on a vacant slot means retired.
     version: u32,
-    state: State,
+    /// Live: `EXCLUSIVE` while exclusively rented, else the number of shared rents.
+    /// Zombie: the rents still out (> 0). Vacant: 0.
+    rent: u32,
+    /// Live or zombie: where the elements are. Vacant: meaningless.
+    block: Block,
+    /// Vacant: the next slot on the free list ([`NONE`] ends it). Otherwise meaningless.
+    next: u32,
+}
+
+impl<T> Slot<T> {
+    /// A live slot with no rents.
+    fn live(version: u32, block: Block, ptr: *mut T) -> Self {
+        debug_assert!(version & 1 == 1);
+        Slot {
+            ptr,
+            version,
+            rent: 0,
+            block,
+            next: NONE,
+        }
+    }
+
+    /// A vacant slot linked to `next`.
+    fn vacant(version: u32, next: u32) -> Self {
+        debug_assert!(version & 1 == 0);
+        Slot {
+            ptr: core::ptr::NonNull::dangling().as_ptr(),
+            version,
+            rent: 0,
+            block: Block {
+                chunk: NO_CHUNK,
+                offset: 0,
+                len: 0,
+            },
+            next,
+        }
+    }
+
+    /// The slot's state, read off `version` and `rent`.
+    #[inline]
+    fn state(&self) -> State {
+        match (self.version & 1 == 1, self.rent) {
+            (true, rent) => State::Live {
+                block: self.block,
+                rent,
+            },
+            (false, 0) => State::Vacant,
+            (false, _) => State::Zombie { block: self.block },
+        }
+    }
 }
 
 /// A freed block whose elements still have to be dropped.
@@ -120,7 +179,7 @@ struct Pending {
 }
 
 pub(crate) struct Inner<T> {
-    slots: Vec<Slot>,
+    slots: Vec<Slot<T>>,
     free_head: u32,
     key: u32,
     chunks: Vec<Chunk<T>>,
@@ -497,10 +556,7 @@ impl<T> Shuffler<T> {
     pub fn len_of(&self, h: ShuffleHandle<T>) -> Option<usize> {
         let inner = self.inner();
         let i = inner.live(h)?;
-        match inner.slots[i].state {
-            State::Live { block, .. } => Some(block.len as usize),
-            _ => None,
-        }
+        Some(inner.slots[i].block.len as usize)
     }
 
     /// The block's elements; tied to `&mut self`, so no shuffle can move them meanwhile.
@@ -633,15 +689,7 @@ impl<T> Shuffler<T> {
                 1.0 - live as f64 / resident as f64
             },
             chunks: inner.chunks.iter().filter(|c| c.cap > 0).count(),
-            pinned_blocks: inner
-                .slots
-                .iter()
-                .filter(|s| match s.state {
-                    State::Live { rent, .. } => rent > 0,
-                    State::Zombie { .. } => true,
-                    State::Vacant { .. } => false,
-                })
-                .count(),
+            pinned_blocks: inner.slots.iter().filter(|s| s.rent > 0).count(),
             pending_frees: inner.pending.len(),
             moved_last: inner.moved_last,
         }
@@ -739,11 +787,11 @@ impl<T> Drop for Shuffler<T> {
         let inner = self.inner.get_mut();
         let mut blocks: Vec<Block> = inner.pending.drain(..).map(|p| p.block).collect();
         for s in &mut inner.slots {
-            match s.state {
+            match s.state() {
                 State::Live { block, .. } | State::Zombie { block, .. } => blocks.push(block),
-                State::Vacant { .. } => {}
+                State::Vacant => {}
             }
-            s.state = State::Vacant { next: NONE };
+            *s = Slot::vacant(s.version & !1, NONE);
         }
         let slices: Vec<*mut [T]> = blocks
             .into_iter()

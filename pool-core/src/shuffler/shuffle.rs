@@ -142,7 +142,7 @@ impl<T> Shuffler<T> {
             alloc::vec![alloc::vec::Vec::new(); inner.chunks.len()];
         let pinned = |slot: usize, inner: &super::Inner<T>| -> bool {
             slot == usize::MAX
-                || match inner.slots[slot].state {
+                || match inner.slots[slot].state() {
                     State::Live { rent, .. } => rent > 0,
                     _ => true,
                 }
@@ -177,13 +177,15 @@ impl<T> Shuffler<T> {
             // rented, so no reference to it exists.
             unsafe { core::ptr::copy(src, dst, len) };
             moved += bytes;
-            if let State::Live { block, .. } = &mut inner.slots[slot].state {
-                *block = Block {
-                    chunk: c as u32,
-                    offset: o as u32,
-                    len: len as u32,
-                };
-            }
+            // Not pinned, so live: the block and its cached address move together.
+            let s = &mut inner.slots[slot];
+            debug_assert!(matches!(s.state(), State::Live { rent: 0, .. }));
+            s.block = Block {
+                chunk: c as u32,
+                offset: o as u32,
+                len: len as u32,
+            };
+            s.ptr = dst;
             (dc, doff) = (c, o + len);
         }
         moved
@@ -235,9 +237,9 @@ impl<T> super::Inner<T> {
             }
         };
         for s in &self.slots {
-            match s.state {
+            match s.state() {
                 State::Live { block, .. } | State::Zombie { block, .. } => bump(block),
-                State::Vacant { .. } => {}
+                State::Vacant => {}
             }
         }
         for p in &self.pending {

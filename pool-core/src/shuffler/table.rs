@@ -21,8 +21,8 @@ impl<T> Inner<T> {
     pub(super) fn live(&self, h: ShuffleHandle<T>) -> Option<usize> {
         let i = h.index() as usize;
         let slot = self.slots.get(i)?;
-        (slot.version == h.version(self.key) && matches!(slot.state, State::Live { .. }))
-            .then_some(i)
+        // Handle versions are odd, so a match means the slot is live.
+        (slot.version == h.version(self.key)).then_some(i)
     }
 
     #[inline]
@@ -30,15 +30,16 @@ impl<T> Inner<T> {
         if b.chunk == NO_CHUNK {
             return core::ptr::NonNull::dangling().as_ptr();
         }
-        self.chunks[b.chunk as usize].at(b.offset as usize)
+        debug_assert!((b.chunk as usize) < self.chunks.len());
+        // SAFETY: every `Block` is made by `reserve` or by a shuffle move, both into an
+        // existing chunk, and `retop` pops only chunks no live, zombie or pending block is
+        // in (module invariants); callers pass only such blocks.
+        unsafe { self.chunks.get_unchecked(b.chunk as usize) }.at(b.offset as usize)
     }
 
     pub(super) fn locate(&self, h: ShuffleHandle<T>) -> Option<(*mut T, usize)> {
-        let i = self.live(h)?;
-        match self.slots[i].state {
-            State::Live { block, .. } => Some((self.block_ptr(block), block.len as usize)),
-            _ => None,
-        }
+        let slot = &self.slots[self.live(h)?];
+        Some((slot.ptr, slot.block.len as usize))
     }
 
     /// Makes room for one more pending entry and one more handle slot, so that creating
@@ -130,20 +131,16 @@ impl<T> Inner<T> {
     pub(super) fn commit(&mut self, block: Block) -> ShuffleHandle<T> {
         self.live_blocks += 1;
         self.live_elems += block.len as usize;
+        let ptr = self.block_ptr(block);
         let (i, version) = if self.free_head != NONE {
             let i = self.free_head as usize;
             let slot = &mut self.slots[i];
-            if let State::Vacant { next } = slot.state {
-                self.free_head = next;
-            }
-            slot.version += 1;
-            slot.state = State::Live { block, rent: 0 };
+            debug_assert!(matches!(slot.state(), State::Vacant));
+            self.free_head = slot.next;
+            *slot = Slot::live(slot.version + 1, block, ptr);
             (i, slot.version)
         } else {
-            self.slots.push(Slot {
-                version: 1,
-                state: State::Live { block, rent: 0 },
-            });
+            self.slots.push(Slot::live(1, block, ptr));
             (self.slots.len() - 1, 1)
         };
         Handle::encode(i as u32, version, self.key)
@@ -153,16 +150,13 @@ impl<T> Inner<T> {
     /// zombie), and a slot whose version wrapped to 0 is retired for good.
     pub(super) fn vacate(&mut self, i: usize) {
         let slot = &mut self.slots[i];
-        if slot.version & 1 == 1 {
-            slot.version = slot.version.wrapping_add(1);
-        }
-        if slot.version == 0 {
-            slot.state = State::Vacant { next: NONE };
+        // Odd (live) becomes even; a zombie's version is already even.
+        let version = slot.version.wrapping_add(slot.version & 1);
+        if version == 0 {
+            *slot = Slot::vacant(0, NONE);
             return;
         }
-        slot.state = State::Vacant {
-            next: self.free_head,
-        };
+        *slot = Slot::vacant(version, self.free_head);
         self.free_head = i as u32;
     }
 
@@ -172,27 +166,23 @@ impl<T> Inner<T> {
         h: ShuffleHandle<T>,
         exclusive: bool,
     ) -> Result<PinInfo<T>, RentError> {
-        // One lookup: the version check and the state come from the same slot.
+        // One slot read: the version check (handle versions are odd, so a match means
+        // live), the rent count and the cached address.
         let i = h.index() as usize;
         let version = h.version(self.key);
         let slot = self.slots.get_mut(i).ok_or(RentError::Stale)?;
-        let State::Live { block, rent } = &mut slot.state else {
-            return Err(RentError::Stale);
-        };
         if slot.version != version {
             return Err(RentError::Stale);
         }
-        let new = match (exclusive, *rent) {
+        slot.rent = match (exclusive, slot.rent) {
             (true, 0) => EXCLUSIVE,
             (false, r) if r < EXCLUSIVE - 1 => r + 1,
             _ => return Err(RentError::Busy),
         };
-        *rent = new;
-        let block = *block;
         Ok(PinInfo {
             slot: i,
-            ptr: self.block_ptr(block),
-            len: block.len as usize,
+            ptr: slot.ptr,
+            len: slot.block.len as usize,
             handle: h,
         })
     }
@@ -200,32 +190,27 @@ impl<T> Inner<T> {
     /// Gives a pin back; a zombie whose last pin returns becomes pending.
     #[inline(always)]
     pub(super) fn unpin(&mut self, slot: usize, exclusive: bool) {
-        // The common case inline: a live block's rent count goes down.
-        if let Some(Slot {
-            state: State::Live { rent, .. },
-            ..
-        }) = self.slots.get_mut(slot)
-        {
-            debug_assert_eq!(exclusive, *rent == EXCLUSIVE);
-            *rent = if exclusive { 0 } else { *rent - 1 };
-            return;
+        debug_assert!(slot < self.slots.len());
+        // SAFETY: `slot` came from `pin`, so it was in bounds then, and `slots` never
+        // shrinks while a guard (which borrows the shuffler) is alive: only `&mut self`
+        // methods replace it.
+        let s = unsafe { self.slots.get_unchecked_mut(slot) };
+        debug_assert!(s.rent != 0 && exclusive == (s.rent == EXCLUSIVE));
+        s.rent = if exclusive { 0 } else { s.rent - 1 };
+        if s.version & 1 == 0 {
+            self.unpin_zombie(slot);
         }
-        self.unpin_slow(slot);
     }
 
-    /// `unpin` of a block freed while rented (a zombie): its last pin makes it pending.
+    /// After `unpin` of a block freed while rented (a zombie): its last pin makes it
+    /// pending.
     #[cold]
     #[inline(never)]
-    fn unpin_slow(&mut self, slot: usize) {
-        let (block, rent, zombie) = match &mut self.slots[slot].state {
-            State::Live { block, rent } => (*block, rent, false),
-            State::Zombie { block, rent } => (*block, rent, true),
-            State::Vacant { .. } => return,
-        };
-        *rent = if *rent == EXCLUSIVE { 0 } else { *rent - 1 };
-        if *rent == 0 && zombie {
+    fn unpin_zombie(&mut self, slot: usize) {
+        let s = &self.slots[slot];
+        if s.rent == 0 {
             self.pending.push(Pending {
-                block,
+                block: s.block,
                 dropping: false,
             });
             self.vacate(slot);
@@ -236,9 +221,7 @@ impl<T> Inner<T> {
         let Some(i) = self.live(h) else {
             return false;
         };
-        let State::Live { block, rent } = self.slots[i].state else {
-            return false;
-        };
+        let Slot { block, rent, .. } = self.slots[i];
         self.live_blocks -= 1;
         self.live_elems -= block.len as usize;
         #[cfg(feature = "debug")]
@@ -251,9 +234,9 @@ impl<T> Inner<T> {
             self.vacate(i);
         } else {
             // Stale at once, dropped after the last guard returns.
+            // (An even version with `rent > 0` is a zombie.)
             let slot = &mut self.slots[i];
             slot.version = slot.version.wrapping_add(1);
-            slot.state = State::Zombie { block, rent };
         }
         true
     }
@@ -265,7 +248,7 @@ impl<T> Inner<T> {
             .slots
             .iter()
             .enumerate()
-            .filter_map(|(i, s)| match s.state {
+            .filter_map(|(i, s)| match s.state() {
                 State::Live { block, .. } => Some((i, block)),
                 State::Zombie { block, .. } if !live_only => Some((i, block)),
                 _ => None,
@@ -308,10 +291,10 @@ impl<T> Inner<T> {
                 }
             };
             for s in &self.slots {
-                match s.state {
+                match s.state() {
                     State::Live { block, rent } => mark(block, if rent > 0 { b'P' } else { b'#' }),
                     State::Zombie { block, .. } => mark(block, b'P'),
-                    State::Vacant { .. } => {}
+                    State::Vacant => {}
                 }
             }
             for p in &self.pending {
