@@ -42,7 +42,7 @@ use core::cmp::Ordering;
 use core::fmt;
 use core::hash::{Hash, Hasher};
 use core::marker::PhantomData;
-use core::num::NonZeroU32;
+use core::num::NonZeroU64;
 
 /// A typed, generational name for a value in a store.
 ///
@@ -77,9 +77,9 @@ use core::num::NonZeroU32;
 /// assert_eq!(core::mem::size_of::<Option<Handle<&str>>>(), 8);
 /// ```
 pub struct Handle<T> {
-    index: u32,
-    // Invariant: odd (so non-zero), see the module docs.
-    generation: NonZeroU32,
+    /// The generation in the high half (invariant: odd, see the module docs), the index in
+    /// the low half: the `to_bits` form, so a handle is one register wide and non-zero.
+    bits: NonZeroU64,
     _marker: PhantomData<fn() -> T>,
 }
 
@@ -110,10 +110,9 @@ impl<T> Handle<T> {
         if generation & 1 == 0 {
             return None;
         }
-        match NonZeroU32::new(generation) {
-            Some(generation) => Some(Handle {
-                index,
-                generation,
+        match NonZeroU64::new(((generation as u64) << 32) | index as u64) {
+            Some(bits) => Some(Handle {
+                bits,
                 _marker: PhantomData,
             }),
             None => None,
@@ -131,7 +130,7 @@ impl<T> Handle<T> {
     /// ```
     #[inline]
     pub const fn index(self) -> u32 {
-        self.index
+        self.bits.get() as u32
     }
 
     /// The generation this handle carries (always odd, hence non-zero).
@@ -145,7 +144,7 @@ impl<T> Handle<T> {
     /// ```
     #[inline]
     pub const fn generation(self) -> u32 {
-        self.generation.get()
+        (self.bits.get() >> 32) as u32
     }
 
     /// Packs the handle into a `u64`: generation in the high half, index in the low half.
@@ -159,7 +158,7 @@ impl<T> Handle<T> {
     /// ```
     #[inline]
     pub const fn to_bits(self) -> u64 {
-        ((self.generation.get() as u64) << 32) | self.index as u64
+        self.bits.get()
     }
 
     /// Unpacks a handle made by [`to_bits`](Handle::to_bits).
@@ -198,8 +197,7 @@ impl<T> Handle<T> {
     #[inline]
     pub const fn cast<U>(self) -> Handle<U> {
         Handle {
-            index: self.index,
-            generation: self.generation,
+            bits: self.bits,
             _marker: PhantomData,
         }
     }
@@ -213,9 +211,8 @@ impl<T> Handle<T> {
         // matches nothing (every store checks versions), never UB: so mask, not trust.
         let generation = version.wrapping_add(key) | 1;
         Handle {
-            index,
-            // SAFETY: `generation` is odd, hence non-zero.
-            generation: unsafe { NonZeroU32::new_unchecked(generation) },
+            // SAFETY: `generation` is odd, hence non-zero, and it is the high half.
+            bits: unsafe { NonZeroU64::new_unchecked(((generation as u64) << 32) | index as u64) },
             _marker: PhantomData,
         }
     }
@@ -223,7 +220,7 @@ impl<T> Handle<T> {
     /// The slot version this handle expects in a store whose key is `key` (always odd).
     #[inline]
     pub(crate) fn version(self, key: u32) -> u32 {
-        self.generation.get().wrapping_sub(key)
+        self.generation().wrapping_sub(key)
     }
 }
 
@@ -258,7 +255,7 @@ impl<T> PartialOrd for Handle<T> {
 impl<T> Ord for Handle<T> {
     #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.index, self.generation).cmp(&(other.index, other.generation))
+        (self.index(), self.generation()).cmp(&(other.index(), other.generation()))
     }
 }
 
@@ -276,8 +273,8 @@ impl<T> fmt::Debug for Handle<T> {
             f,
             "Handle<{}>({}v{})",
             core::any::type_name::<T>(),
-            self.index,
-            self.generation
+            self.index(),
+            self.generation()
         )
     }
 }
