@@ -26,9 +26,9 @@ impl<T> Pool<T> {
         while let Some(i) = next {
             let slot = &mut self.slots[i];
             let handle = Handle::encode(i as u32, slot.version, self.key);
-            let value = slot.get_mut().expect("occupancy bit set on a vacant slot");
+            let value = slot.get_mut().expect("occupancy map marks a vacant slot");
             if !keep(handle, value) {
-                // SAFETY: bit `i` was set, so slot `i` is occupied (invariant 1); `keep`
+                // SAFETY: slot `i` was marked occupied, so it is occupied (invariant 1); `keep`
                 // could not change that through the `&mut T` it was given.
                 drop(unsafe { self.take_at(i) });
             }
@@ -106,10 +106,10 @@ impl<T> Pool<T> {
     ///
     /// # Safety
     ///
-    /// - Bit `i` of the occupancy bitmap is set.
+    /// - Slot `i` is marked occupied in the occupancy map.
     unsafe fn drain_at(&mut self, i: usize) -> (usize, Handle<T>, T) {
         let handle = Handle::encode(i as u32, self.slots[i].version, self.key);
-        // SAFETY: bit `i` is set (caller), so slot `i` is occupied (invariant 1).
+        // SAFETY: marked occupied (caller), so slot `i` is occupied (invariant 1).
         let value = unsafe { self.take_at(i) };
         (i, handle, value)
     }

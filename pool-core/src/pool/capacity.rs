@@ -1,5 +1,5 @@
 //! Capacity of a [`Pool`]: reserving room up front, the amortised growth behind inserts,
-//! and shrinking. Growth is fallible all the way: slots and the occupancy bitmap are
+//! and shrinking. Growth is fallible all the way: slots and the occupancy map are
 //! reserved with `try_reserve`, so a failing allocator gives an error, never an abort.
 //!
 //! # Growth policy
@@ -149,7 +149,7 @@ impl<T> Pool<T> {
         self.try_reserve_total(total)
     }
 
-    /// Makes the capacity (slots and bitmap) at least `total` slots.
+    /// Makes the capacity (slots and occupancy map) at least `total` slots.
     fn try_reserve_total(&mut self, total: usize) -> Result<(), PoolError> {
         if core::mem::size_of::<Slot<T>>()
             .checked_mul(total)
@@ -157,9 +157,9 @@ impl<T> Pool<T> {
         {
             return Err(PoolError::CapacityOverflow);
         }
-        // The bitmap first: if the slots then fail, nothing observable has changed (the
-        // bitmap's spare room is invisible), and an insert after the error still finds
-        // its bit covered or grows through the fallible path.
+        // The occupancy map first: if the slots then fail, nothing observable has changed (the
+        // map's spare room is invisible), and an insert after the error still finds
+        // its byte covered or grows through the fallible path.
         self.occupancy
             .try_reserve_for(total)
             .map_err(|_| PoolError::AllocFailed)?;
@@ -169,7 +169,7 @@ impl<T> Pool<T> {
     }
 
     /// Gives back every trailing vacant slot and all spare capacity (of the slots, the
-    /// bitmap and the spare list). See [`shrink_to`](Pool::shrink_to).
+    /// occupancy map and the spare list). See [`shrink_to`](Pool::shrink_to).
     ///
     /// # Examples
     ///

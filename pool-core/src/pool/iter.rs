@@ -1,6 +1,6 @@
 //! Iterators over a [`Pool`].
 //!
-//! All of them walk the occupancy bitmap, so holes cost nothing. By the pool's invariant
+//! All of them walk the occupancy map eight slots at a time, so holes cost nothing. By the pool's invariant
 //! 1, every index they produce is in bounds and names an occupied slot.
 
 use alloc::vec;

@@ -6,8 +6,8 @@
 // These hold whenever no `Pool` method is running, and every `unsafe` block below relies
 // on them ("by the module invariants"):
 //
-// 1. `slots[i]` holds a live `T` (occupied) iff `slots[i].version` is odd, iff bit `i`
-//    of `occupancy` is set. `inserts - removes` counts those slots.
+// 1. `slots[i]` holds a live `T` (occupied) iff `slots[i].version` is odd, iff byte `i`
+//    of `occupancy` is 1. `inserts - removes` counts those slots.
 // 2. A vacant slot whose `state` is `SPARE` holds an initialised, reset `T` (a spare);
 //    its version is even and non-zero, and its index is in `spares` exactly once. Every
 //    index in `spares` names such a slot.
@@ -35,8 +35,9 @@
 // One `Vec<Slot<T>>`: each slot is the value followed by two `u32`s, its version and its
 // `state` (rent count while occupied; free-list link or the `SPARE` mark while vacant), so
 // a lookup touches one slot and the version check reads the line the value is on. Beside
-// it, a bitmap with one bit per slot (set iff occupied) makes iteration skip holes 64 at
-// a time, and `spares` is a stack of the indices of slots holding spares: recycling never
+// it, an occupancy map with one byte per slot (1 iff occupied: insert and remove each
+// write one byte, no read-modify-write) makes iteration skip holes eight at a time, and
+// `spares` is a stack of the indices of slots holding spares: recycling never
 // moves a value, a released value stays in its slot, reset, until `acquire` revives it
 // under a new version.
 
@@ -814,7 +815,7 @@ impl<T> Pool<T> {
     }
 
     /// The pool-wide bookkeeping of taking the value in slot `i` out of use (by `remove`
-    /// or `release`): counters, the registry, debug sites and the occupancy bit. The slot
+    /// or `release`): counters, the registry, debug sites and the occupancy byte. The slot
     /// itself is the caller's to update.
     ///
     /// # Safety

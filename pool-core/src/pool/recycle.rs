@@ -222,7 +222,7 @@ impl<T> Pool<T> {
         self.counters.inserts += 1;
         self.link.publish_len(self.len());
         // SAFETY: spare indices are slot indices (invariant 2), and every slot index is
-        // covered by the bitmap.
+        // covered by the occupancy map.
         unsafe { self.occupancy.set(i) };
         // SAFETY: in bounds, as above.
         let slot = unsafe { self.slots.get_unchecked_mut(i) };
