@@ -731,7 +731,10 @@ impl<T> Pool<T> {
     /// ```
     #[inline]
     pub fn get_mut(&mut self, h: Handle<T>) -> Option<&mut T> {
-        self.live_slot_mut(h)?.get_mut()
+        let slot = self.live_slot_mut(h)?;
+        // SAFETY: the slot is occupied (invariant 5: the version matched), and `&mut self`
+        // rules out every other reference to its value.
+        Some(unsafe { &mut *slot.value_ptr() })
     }
 
     /// Mutable references to several values at once.
