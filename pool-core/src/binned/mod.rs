@@ -425,15 +425,27 @@ impl BinnedAllocator {
         self.entries
             .try_reserve(1)
             .map_err(|_| BinnedError::AllocFailed)?;
-        let (loc, block_size) = match self.table.class_for(size, align) {
-            Some(class) => (self.take_binned(class)?, self.bins[class].class_size),
+        // Each arm builds its entry from a known kind of location, so the bin path packs
+        // it in registers.
+        let (entry, block_size) = match self.table.class_for(size, align) {
+            Some(class) => {
+                let (block, class_size) = self.take_binned(class)?;
+                let loc = Loc::Bin {
+                    class: class as u8,
+                    block,
+                };
+                (Entry::new(size, loc), class_size)
+            }
             None if align <= MAX_CLASS_ALIGN => {
                 let i = self.take_overflow(size, align)?;
-                (Loc::Overflow(i), self.overflow[i as usize].mem.size())
+                let big = self.overflow[i as usize].mem.size();
+                (Entry::new(size, Loc::Overflow(i)), big)
             }
-            None => (Loc::Direct(self.take_direct(size, align)?), size),
+            None => {
+                let i = self.take_direct(size, align)?;
+                (Entry::new(size, Loc::Direct(i)), size)
+            }
         };
-        let entry = Entry::new(size, loc);
         if zero {
             self.bytes_mut(&entry).fill(0);
         }

@@ -66,15 +66,16 @@ impl BinnedAllocator {
         }
     }
 
+    /// Takes a block of class `class`; gives its number in the bin and the class's block
+    /// size. (A block number rather than a [`Loc`], so that the caller packs the entry in
+    /// registers: a `Loc` built here went through the stack and stalled every `alloc` on
+    /// a failed store-to-load forward.)
     #[inline]
-    pub(super) fn take_binned(&mut self, class: usize) -> Result<Loc, BinnedError> {
+    pub(super) fn take_binned(&mut self, class: usize) -> Result<(u32, usize), BinnedError> {
         let bin = &mut self.bins[class];
         if let Some(block) = bin.take_freed() {
             // The common case: a freed block, no slab or list to grow.
-            return Ok(Loc::Bin {
-                class: class as u8,
-                block,
-            });
+            return Ok((block, bin.class_size));
         }
         self.take_unused(class)
     }
@@ -83,7 +84,7 @@ impl BinnedAllocator {
     /// the free list's room and the slabs as needed.
     #[cold]
     #[inline(never)]
-    fn take_unused(&mut self, class: usize) -> Result<Loc, BinnedError> {
+    fn take_unused(&mut self, class: usize) -> Result<(u32, usize), BinnedError> {
         let bin = &mut self.bins[class];
         if bin.free.is_empty() {
             // A block never handed out before: first make room on the free list for every
@@ -99,11 +100,8 @@ impl BinnedAllocator {
             self.bins[class].grow().ok_or(BinnedError::AllocFailed)?;
             self.counters.storage_bytes += bytes as u64;
         }
-        let block = self.bins[class].take();
-        Ok(Loc::Bin {
-            class: class as u8,
-            block,
-        })
+        let bin = &mut self.bins[class];
+        Ok((bin.take(), bin.class_size))
     }
 
     /// Best fit among free overflow blocks (smallest big enough, lowest index on ties),
