@@ -140,12 +140,10 @@ impl<T> Shuffler<T> {
         // Obstacles per chunk: rented, zombie and pending blocks, sorted by offset.
         let mut obstacles: alloc::vec::Vec<alloc::vec::Vec<(usize, usize)>> =
             alloc::vec![alloc::vec::Vec::new(); inner.chunks.len()];
+        // Pending (no slot), rented, or a zombie (whose rents are still out): the same
+        // `rent > 0` that `stats` counts as pinned.
         let pinned = |slot: usize, inner: &super::Inner<T>| -> bool {
-            slot == usize::MAX
-                || match inner.slots[slot].state() {
-                    State::Live { rent, .. } => rent > 0,
-                    _ => true,
-                }
+            slot == usize::MAX || inner.slots[slot].rent > 0
         };
         for &(slot, b) in &order {
             if b.chunk != NO_CHUNK && b.len > 0 && pinned(slot, inner) {
