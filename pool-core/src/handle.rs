@@ -24,7 +24,9 @@
 //!
 //! # Foreign handles
 //!
-//! A store subtracts *its own* key before comparing versions. A handle issued by another
+//! A store subtracts *its own* key before comparing versions (a [`Pool`](crate::Pool)
+//! keeps each slot's version with its key already added, so it compares generations as
+//! they are: the same test, without the subtraction). A handle issued by another
 //! store with a different key decodes to a version off by the difference of the two keys
 //! (a pseudo-random even number), so it matches only if that slot was reused exactly that
 //! many more times, which in practice never happens. What this cannot catch:
@@ -212,6 +214,23 @@ impl<T> Handle<T> {
         let generation = version.wrapping_add(key) | 1;
         Handle {
             // SAFETY: `generation` is odd, hence non-zero, and it is the high half.
+            bits: unsafe { NonZeroU64::new_unchecked(((generation as u64) << 32) | index as u64) },
+            _marker: PhantomData,
+        }
+    }
+
+    /// The handle of the slot at `index` whose generation (version plus store key, as a
+    /// [`Pool`](crate::Pool) slot keeps it) is `generation`: no arithmetic at all.
+    ///
+    /// # Safety
+    ///
+    /// - `generation` must be odd (hence non-zero).
+    #[inline(always)]
+    pub(crate) unsafe fn from_generation(index: u32, generation: u32) -> Self {
+        debug_assert!(generation & 1 == 1, "only occupied generations are encoded");
+        Handle {
+            // SAFETY: `generation` is odd (caller), hence non-zero, and it is the high
+            // half.
             bits: unsafe { NonZeroU64::new_unchecked(((generation as u64) << 32) | index as u64) },
             _marker: PhantomData,
         }

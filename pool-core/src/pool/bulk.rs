@@ -25,7 +25,9 @@ impl<T> Pool<T> {
         let mut next = self.occupancy.next_from(0);
         while let Some(i) = next {
             let slot = &mut self.slots[i];
-            let handle = Handle::encode(i as u32, slot.version, self.key);
+            assert!(slot.is_occupied(), "occupancy map marks a vacant slot");
+            // SAFETY: the slot is occupied (just checked).
+            let handle = unsafe { Self::handle_of(i as u32, slot) };
             let value = slot.get_mut().expect("occupancy map marks a vacant slot");
             if !keep(handle, value) {
                 // SAFETY: slot `i` was marked occupied, so it is occupied (invariant 1); `keep`
@@ -61,7 +63,7 @@ impl<T> Pool<T> {
         let mut head = NONE;
         for (i, slot) in self.slots.iter_mut().enumerate().rev() {
             // Retired slots (version 0) and spares stay off the list (invariants 2, 3).
-            if slot.version != 0 && !slot.is_spare() {
+            if slot.generation != self.key && !slot.is_spare() {
                 *slot.state.get_mut() = head;
                 head = i as u32;
             }
@@ -108,7 +110,8 @@ impl<T> Pool<T> {
     ///
     /// - Slot `i` is marked occupied in the occupancy map.
     unsafe fn drain_at(&mut self, i: usize) -> (usize, Handle<T>, T) {
-        let handle = Handle::encode(i as u32, self.slots[i].version, self.key);
+        // SAFETY: marked occupied (caller), so slot `i` is occupied (invariant 1).
+        let handle = unsafe { Self::handle_of(i as u32, &self.slots[i]) };
         // SAFETY: marked occupied (caller), so slot `i` is occupied (invariant 1).
         let value = unsafe { self.take_at(i) };
         (i, handle, value)

@@ -215,7 +215,7 @@ impl<T> Pool<T> {
         let mut keep = self.slots.len();
         while keep > min_capacity {
             let slot = &self.slots[keep - 1];
-            if slot.is_occupied() || slot.version == 0 || slot.is_spare() {
+            if slot.is_occupied() || self.is_retired(slot) || slot.is_spare() {
                 break;
             }
             keep -= 1;
@@ -223,7 +223,7 @@ impl<T> Pool<T> {
         if keep < self.slots.len() {
             // Remember the highest version a dropped slot had, then unlink them.
             for slot in &self.slots[keep..] {
-                self.regrow_floor = self.regrow_floor.max(slot.version);
+                self.regrow_floor = self.regrow_floor.max(self.version_of(slot));
             }
             self.regrow_below = self.regrow_below.max(self.slots.len() as u32);
             self.unlink_free_from(keep);

@@ -30,16 +30,14 @@ pub struct Iter<'a, T> {
     slots: &'a [Slot<T>],
     bits: SetBits<'a>,
     remaining: usize,
-    key: u32,
 }
 
 impl<'a, T> Iter<'a, T> {
-    pub(super) fn new(slots: &'a [Slot<T>], words: &'a [u64], len: usize, key: u32) -> Self {
+    pub(super) fn new(slots: &'a [Slot<T>], words: &'a [u64], len: usize) -> Self {
         Iter {
             slots,
             bits: SetBits::new(words),
             remaining: len,
-            key,
         }
     }
 }
@@ -70,7 +68,8 @@ impl<'a, T> Iter<'a, T> {
         // SAFETY: bits are only set for occupied slots below `slots.len()` (pool
         // invariant 1).
         let slot = unsafe { self.slots.get_unchecked(i) };
-        let handle = Handle::encode(i as u32, slot.version, self.key);
+        // SAFETY: occupied (invariant 1).
+        let handle = unsafe { Pool::handle_of(i as u32, slot) };
         // SAFETY: occupied (invariant 1); the pool is borrowed shared for `'a`, so no
         // `&mut T` to the value exists (invariant 4).
         (handle, unsafe { &*slot.value_ptr() })
@@ -97,7 +96,6 @@ impl<T> Clone for Iter<'_, T> {
             slots: self.slots,
             bits: self.bits.clone(),
             remaining: self.remaining,
-            key: self.key,
         }
     }
 }
@@ -126,17 +124,15 @@ pub struct IterMut<'a, T> {
     slots: *mut Slot<T>,
     bits: SetBits<'a>,
     remaining: usize,
-    key: u32,
     _marker: PhantomData<&'a mut [Slot<T>]>,
 }
 
 impl<'a, T> IterMut<'a, T> {
-    pub(super) fn new(slots: &'a mut [Slot<T>], words: &'a [u64], len: usize, key: u32) -> Self {
+    pub(super) fn new(slots: &'a mut [Slot<T>], words: &'a [u64], len: usize) -> Self {
         IterMut {
             slots: slots.as_mut_ptr(),
             bits: SetBits::new(words),
             remaining: len,
-            key,
             _marker: PhantomData,
         }
     }
@@ -169,8 +165,9 @@ impl<'a, T> IterMut<'a, T> {
         // the pointer is valid.
         let slot = unsafe { self.slots.add(i) };
         // SAFETY: `slot` is valid (above); reading a `u32` field through it.
-        let version = unsafe { (*slot).version };
-        let handle = Handle::encode(i as u32, version, self.key);
+        let generation = unsafe { (*slot).generation };
+        // SAFETY: occupied (invariant 1), so `generation` is odd.
+        let handle = unsafe { Handle::from_generation(i as u32, generation) };
         // SAFETY: occupied (invariant 1); each index comes out of `SetBits` once (from
         // either end), so the `&mut T`s never overlap; the slice is exclusively borrowed
         // for `'a`.
@@ -237,16 +234,14 @@ pub struct Keys<'a, T> {
     slots: &'a [Slot<T>],
     bits: SetBits<'a>,
     remaining: usize,
-    key: u32,
 }
 
 impl<'a, T> Keys<'a, T> {
-    pub(super) fn new(slots: &'a [Slot<T>], words: &'a [u64], len: usize, key: u32) -> Self {
+    pub(super) fn new(slots: &'a [Slot<T>], words: &'a [u64], len: usize) -> Self {
         Keys {
             slots,
             bits: SetBits::new(words),
             remaining: len,
-            key,
         }
     }
 }
@@ -261,7 +256,8 @@ impl<T> Iterator for Keys<'_, T> {
         }
         let i = self.bits.next()?;
         self.remaining -= 1;
-        Some(Handle::encode(i as u32, self.slots[i].version, self.key))
+        // SAFETY: `bits` only yields occupied slots (invariant 1).
+        Some(unsafe { Pool::handle_of(i as u32, &self.slots[i]) })
     }
 
     #[inline]
@@ -278,7 +274,8 @@ impl<T> DoubleEndedIterator for Keys<'_, T> {
         }
         let i = self.bits.next_back()?;
         self.remaining -= 1;
-        Some(Handle::encode(i as u32, self.slots[i].version, self.key))
+        // SAFETY: `bits` only yields occupied slots (invariant 1).
+        Some(unsafe { Pool::handle_of(i as u32, &self.slots[i]) })
     }
 }
 
@@ -288,7 +285,6 @@ impl<T> Clone for Keys<'_, T> {
             slots: self.slots,
             bits: self.bits.clone(),
             remaining: self.remaining,
-            key: self.key,
         }
     }
 }
@@ -413,15 +409,13 @@ impl<T> fmt::Debug for ValuesMut<'_, T> {
 pub struct IntoIter<T> {
     slots: core::iter::Enumerate<vec::IntoIter<Slot<T>>>,
     remaining: usize,
-    key: u32,
 }
 
 impl<T> IntoIter<T> {
-    pub(super) fn new(slots: alloc::vec::Vec<Slot<T>>, len: usize, key: u32) -> Self {
+    pub(super) fn new(slots: alloc::vec::Vec<Slot<T>>, len: usize) -> Self {
         IntoIter {
             slots: slots.into_iter().enumerate(),
             remaining: len,
-            key,
         }
     }
 }
@@ -432,10 +426,12 @@ impl<T> Iterator for IntoIter<T> {
     fn next(&mut self) -> Option<Self::Item> {
         while self.remaining > 0 {
             let (i, slot) = self.slots.next()?;
-            let version = slot.version;
+            let generation = slot.generation;
             if let Some(value) = slot.into_value() {
                 self.remaining -= 1;
-                return Some((Handle::encode(i as u32, version, self.key), value));
+                // SAFETY: the slot was occupied (it had a value), so `generation` is odd.
+                let handle = unsafe { Handle::from_generation(i as u32, generation) };
+                return Some((handle, value));
             }
         }
         None
@@ -451,10 +447,12 @@ impl<T> DoubleEndedIterator for IntoIter<T> {
     fn next_back(&mut self) -> Option<Self::Item> {
         while self.remaining > 0 {
             let (i, slot) = self.slots.next_back()?;
-            let version = slot.version;
+            let generation = slot.generation;
             if let Some(value) = slot.into_value() {
                 self.remaining -= 1;
-                return Some((Handle::encode(i as u32, version, self.key), value));
+                // SAFETY: the slot was occupied (it had a value), so `generation` is odd.
+                let handle = unsafe { Handle::from_generation(i as u32, generation) };
+                return Some((handle, value));
             }
         }
         None
@@ -563,7 +561,7 @@ impl<T> Pool<T> {
     /// assert_eq!(pool.iter().map(|(_, v)| v).sum::<i32>(), 3);
     /// ```
     pub fn iter(&self) -> Iter<'_, T> {
-        Iter::new(&self.slots, self.occupancy.words(), self.len(), self.key)
+        Iter::new(&self.slots, self.occupancy.words(), self.len())
     }
 
     /// Iterates over `(handle, &mut value)` in slot order.
@@ -577,8 +575,8 @@ impl<T> Pool<T> {
     /// assert_eq!(pool.values().sum::<i32>(), 10);
     /// ```
     pub fn iter_mut(&mut self) -> IterMut<'_, T> {
-        let (len, key) = (self.len(), self.key);
-        IterMut::new(&mut self.slots, self.occupancy.words(), len, key)
+        let len = self.len();
+        IterMut::new(&mut self.slots, self.occupancy.words(), len)
     }
 
     /// Iterates over the live handles in slot order.
@@ -591,7 +589,7 @@ impl<T> Pool<T> {
     /// assert_eq!(pool.keys().collect::<Vec<_>>(), [h]);
     /// ```
     pub fn keys(&self) -> Keys<'_, T> {
-        Keys::new(&self.slots, self.occupancy.words(), self.len(), self.key)
+        Keys::new(&self.slots, self.occupancy.words(), self.len())
     }
 
     /// Iterates over `&value` in slot order.

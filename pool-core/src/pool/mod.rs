@@ -6,21 +6,25 @@
 // These hold whenever no `Pool` method is running, and every `unsafe` block below relies
 // on them ("by the module invariants"):
 //
-// 1. `slots[i]` holds a live `T` (occupied) iff `slots[i].version` is odd, iff byte `i`
-//    of `occupancy` is 1. `inserts - removes` counts those slots.
+// 0. A slot's `generation` is its version plus `key` (wrapping): the generation its
+//    handles carry. `key` is even, so the generation has the version's parity. Versions
+//    start at 1 (or above `regrow_floor`) and only grow; version 0 (generation `key`)
+//    marks a retired slot.
+// 1. `slots[i]` holds a live `T` (occupied) iff `slots[i].generation` is odd, iff byte
+//    `i` of `occupancy` is 1. `inserts - removes` counts those slots.
 // 2. A vacant slot whose `state` is `SPARE` holds an initialised, reset `T` (a spare);
-//    its version is even and non-zero, and its index is in `spares` exactly once. Every
-//    index in `spares` names such a slot.
+//    its generation is even and not `key`, and its index is in `spares` exactly once.
+//    Every index in `spares` names such a slot.
 // 3. The free list, threaded through the `state` of vacant slots from `free_head`, holds
-//    every other vacant slot with a non-zero version exactly once; vacant slots with
-//    version 0 are retired and on no list. `retired` counts them.
+//    every other vacant slot that is not retired exactly once; retired slots are on no
+//    list. `retired` counts them.
 // 4. An occupied slot's `state` is `EXCLUSIVE` while a `RentMut` of it exists (or was
 //    leaked), otherwise the number of counted `Rent`s alive (or leaked). `state` is
 //    written only through `&mut Pool` or a `Rentals` (which holds `&mut Pool`), so
 //    through `&Pool` no `&mut T` exists and any number of `&T` may.
 // 5. Handles from callers are untrusted: a handle is used only after
-//    `slots[index].version == handle.version(key)`. Handle versions are always odd, so a
-//    match means the slot is occupied (never a spare, whose version is even).
+//    `slots[index].generation == handle.generation()`. Handle generations are always
+//    odd, so a match means the slot is occupied (never a spare, whose generation is even).
 // 6. `id_pending` (a pool from `const fn new` that has no id yet) implies
 //    `slots.capacity() == 0`: the id is taken on the growth paths, before any slot (and so
 //    any handle) can exist.
@@ -32,9 +36,12 @@
 //
 // # Layout
 //
-// One `Vec<Slot<T>>`: each slot is the value followed by two `u32`s, its version and its
-// `state` (rent count while occupied; free-list link or the `SPARE` mark while vacant), so
-// a lookup touches one slot and the version check reads the line the value is on. Beside
+// One `Vec<Slot<T>>`: each slot is the value followed by two `u32`s, its generation and
+// its `state` (rent count while occupied; free-list link or the `SPARE` mark while
+// vacant), so a lookup touches one slot and the generation check reads the line the value
+// is on. Slots keep the generation rather than the bare version (invariant 0) so that a
+// lookup compares the handle's high half as it is and an insert makes the handle with a
+// shift and an or: the pool's key is only ever added when a slot is created. Beside
 // it, an occupancy map with one byte per slot (1 iff occupied: insert and remove each
 // write one byte, no read-modify-write) makes iteration skip holes eight at a time, and
 // `spares` is a stack of the indices of slots holding spares: recycling never
@@ -403,14 +410,40 @@ impl<T> Pool<T> {
         self.id_pending = false;
     }
 
-    /// The version a slot pushed at index `i` starts with (see `regrow_below`).
+    /// The generation a slot pushed at index `i` starts with: version 1, or just above
+    /// `regrow_floor` (see `regrow_below`), under the key.
     #[inline]
-    fn first_version(&self, i: usize) -> u32 {
-        if i < self.regrow_below as usize {
+    fn first_generation(&self, i: usize) -> u32 {
+        let version = if i < self.regrow_below as usize {
             self.regrow_floor + 1
         } else {
             1
-        }
+        };
+        version.wrapping_add(self.key)
+    }
+
+    /// The version of `slot`: its generation without the key (invariant 0).
+    #[inline]
+    fn version_of(&self, slot: &Slot<T>) -> u32 {
+        slot.generation.wrapping_sub(self.key)
+    }
+
+    /// Whether `slot` is retired: vacant at version 0 (invariant 0).
+    #[inline]
+    fn is_retired(&self, slot: &Slot<T>) -> bool {
+        slot.generation == self.key
+    }
+
+    /// The handle of `slot`, at index `i`.
+    ///
+    /// # Safety
+    ///
+    /// - `slot` must be occupied.
+    #[inline(always)]
+    unsafe fn handle_of(i: u32, slot: &Slot<T>) -> Handle<T> {
+        debug_assert!(slot.is_occupied());
+        // SAFETY: the slot is occupied (caller), so its generation is odd (invariant 1).
+        unsafe { Handle::from_generation(i, slot.generation) }
     }
 
     /// Number of live values.
@@ -505,19 +538,22 @@ impl<T> Pool<T> {
             // Fast path: reuse the most recently freed slot.
             let i = head as usize;
             debug_assert!(i < self.slots.len() && !self.slots[i].is_occupied());
-            self.counters.inserts += 1;
-            self.link.publish_len(self.len());
-            // SAFETY: `i < slots.len()`, and every slot index is covered (occupancy
-            // invariant).
-            unsafe { self.occupancy.set(i) };
             // SAFETY: free-list indices are in bounds (invariant 3).
             let slot = unsafe { self.slots.get_unchecked_mut(i) };
             self.free_head = slot.next_free();
-            let version = slot.version + 1;
-            slot.fill(value, version);
+            let generation = slot.generation.wrapping_add(1);
+            slot.fill(value, generation);
+            self.counters.inserts += 1;
+            self.link.publish_len(self.len());
+            // Last: a byte store may alias anything, so every load comes before it.
+            // SAFETY: `i < slots.len()`, and every slot index is covered (occupancy
+            // invariant).
+            unsafe { self.occupancy.set(i) };
             #[cfg(feature = "debug")]
             self.sites.record(head, core::panic::Location::caller());
-            return Handle::encode(head, version, self.key);
+            // SAFETY: the slot was vacant, so its generation was even and `generation`
+            // is odd (invariant 1).
+            return unsafe { Handle::from_generation(head, generation) };
         }
         self.insert_new_slot(value)
     }
@@ -612,11 +648,13 @@ impl<T> Pool<T> {
     /// The handle the value inserted at `index` (from `vacant_index`) will get.
     #[inline]
     fn handle_for_vacant(&self, index: u32) -> Handle<T> {
-        let version = match self.slots.get(index as usize) {
-            Some(slot) => slot.version + 1,
-            None => self.first_version(index as usize),
+        let generation = match self.slots.get(index as usize) {
+            Some(slot) => slot.generation.wrapping_add(1),
+            None => self.first_generation(index as usize),
         };
-        Handle::encode(index, version, self.key)
+        // SAFETY: a vacant slot's generation is even (invariant 1), so one more is odd;
+        // a first generation is an odd version plus the even key.
+        unsafe { Handle::from_generation(index, generation) }
     }
 
     /// Puts `value` at `index`, which `vacant_index` just returned.
@@ -624,24 +662,24 @@ impl<T> Pool<T> {
     #[cfg_attr(feature = "debug", track_caller)]
     fn commit(&mut self, index: u32, value: T) -> Handle<T> {
         let i = index as usize;
-        let version = if i == self.slots.len() {
-            let version = self.first_version(i);
+        let generation = if i == self.slots.len() {
+            let generation = self.first_generation(i);
             // No allocation: `vacant_index` reserved room for both.
-            self.slots.push(Slot::occupied(value, version));
+            self.slots.push(Slot::occupied(value, generation));
             self.occupancy.cover(i);
             // The free list was empty, so every usable slot is now occupied: only here can
             // `len` pass its old maximum (invariant 3).
             self.counters.high_water = self.counters.high_water.max(self.len() as u32 + 1);
             self.link
                 .publish_high_water(self.counters.high_water as usize);
-            version
+            generation
         } else {
             debug_assert_eq!(index, self.free_head);
             let slot = &mut self.slots[i];
             self.free_head = slot.next_free();
-            let version = slot.version + 1;
-            slot.fill(value, version);
-            version
+            let generation = slot.generation.wrapping_add(1);
+            slot.fill(value, generation);
+            generation
         };
         // SAFETY: `i < slots.len()`, and every slot index is covered (occupancy
         // invariant; a new slot was covered just above).
@@ -650,7 +688,9 @@ impl<T> Pool<T> {
         self.link.publish_len(self.len());
         #[cfg(feature = "debug")]
         self.sites.record(index, core::panic::Location::caller());
-        Handle::encode(index, version, self.key)
+        // SAFETY: odd: a first generation, or one more than a vacant slot's (as in
+        // `handle_for_vacant`).
+        unsafe { Handle::from_generation(index, generation) }
     }
 
     // === impl Pool: lookup ===
@@ -658,12 +698,11 @@ impl<T> Pool<T> {
     /// The slot `h` names, if `h` is live in this pool (invariant 5).
     #[inline]
     fn live_slot(&self, h: Handle<T>) -> Option<&Slot<T>> {
-        // Load the slice and key before any branch, so that in a caller's loop the
-        // compiler keeps them in registers.
+        // Load the slice before any branch, so that in a caller's loop the compiler keeps
+        // it in registers.
         let slots: &[Slot<T>] = &self.slots;
-        let version = h.version(self.key);
         let slot = slots.get(h.index() as usize)?;
-        if slot.version == version {
+        if slot.generation == h.generation() {
             Some(slot)
         } else {
             None
@@ -672,10 +711,9 @@ impl<T> Pool<T> {
 
     #[inline]
     fn live_slot_mut(&mut self, h: Handle<T>) -> Option<&mut Slot<T>> {
-        let version = h.version(self.key);
         let slots: &mut [Slot<T>] = &mut self.slots;
         let slot = slots.get_mut(h.index() as usize)?;
-        if slot.version == version {
+        if slot.generation == h.generation() {
             Some(slot)
         } else {
             None
@@ -799,35 +837,38 @@ impl<T> Pool<T> {
     #[inline(always)]
     unsafe fn take_at(&mut self, i: usize) -> T {
         debug_assert!(self.slots[i].is_occupied());
-        // SAFETY: the caller's promise.
-        unsafe { self.count_removal(i) };
         // SAFETY: `i` is in bounds (caller).
         let slot = unsafe { self.slots.get_unchecked_mut(i) };
-        let next = slot.version.wrapping_add(1);
-        if next == 0 {
-            // The generation would wrap: retire the slot for good.
+        // Even, because the generation was odd (invariant 1).
+        let next = slot.generation.wrapping_add(1);
+        let value = if next == self.key {
+            // The version wraps to 0: the slot retires for good (invariant 0).
             self.retired += 1;
-            // SAFETY: occupied (caller); 0 is even.
-            unsafe { slot.take(0, NONE) }
+            // SAFETY: occupied (caller); `next` is even.
+            unsafe { slot.take(next, NONE) }
         } else {
             let head = self.free_head;
             self.free_head = i as u32;
-            // SAFETY: occupied (caller); `next` is even because the version was odd.
+            // SAFETY: occupied (caller); `next` is even.
             unsafe { slot.take(next, head) }
-        }
+        };
+        // SAFETY: `i` is in bounds (caller) and was occupied until just now.
+        unsafe { self.count_removal(i) };
+        value
     }
 
     /// The pool-wide bookkeeping of taking the value in slot `i` out of use (by `remove`
-    /// or `release`): counters, the registry, debug sites and the occupancy byte. The slot
-    /// itself is the caller's to update.
+    /// or `release`): counters, the registry, debug sites and the occupancy byte. The
+    /// slot itself is the caller's to update, before this: the occupancy byte is stored
+    /// last, because a byte store may alias anything and would make the compiler reload
+    /// every field read after it.
     ///
     /// # Safety
     ///
-    /// - `i < self.slots.len()` and slot `i` is occupied.
+    /// - `i < self.slots.len()`, and the value in slot `i` is being taken out of use (the
+    ///   slot was occupied when the caller's operation began).
     #[inline(always)]
     unsafe fn count_removal(&mut self, i: usize) {
-        // Header counters first, then the stores whose addresses depend on `i`: this order
-        // keeps the CPU from stalling header loads behind them in remove/insert churn.
         self.counters.removes += 1;
         self.link.publish_len(self.len());
         #[cfg(feature = "debug")]
@@ -846,7 +887,7 @@ impl<T> Pool<T> {
     #[cfg(test)]
     pub(crate) fn force_version(&mut self, h: Handle<T>, version: u32) -> Handle<T> {
         assert!(version & 1 == 1 && self.contains(h));
-        self.slots[h.index() as usize].version = version;
+        self.slots[h.index() as usize].generation = version.wrapping_add(self.key);
         Handle::encode(h.index(), version, self.key)
     }
 }

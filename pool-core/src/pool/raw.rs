@@ -47,7 +47,7 @@ impl<T: Clone> Pool<T> {
                 .slots
                 .iter()
                 .map(|slot| RawSlot {
-                    version: slot.version,
+                    version: self.version_of(slot),
                     value: if slot.is_occupied() {
                         // SAFETY: occupied, so initialised; through `&self` no `&mut T`
                         // exists (pool invariant 4).
@@ -126,14 +126,17 @@ impl<T> Pool<T> {
         }
         let mut slots = Vec::new();
         slots.try_reserve_exact(n).map_err(|_| OUT_OF_MEMORY)?;
+        // Slots keep their version under the key (pool invariant 0).
+        let key = store_key(raw.id);
         for (i, s) in raw.slots.into_iter().enumerate() {
+            let generation = s.version.wrapping_add(key);
             slots.push(match s.value {
                 Some(value) => {
                     // SAFETY: `i < n`, covered above.
                     unsafe { occupancy.set(i) };
-                    Slot::occupied(value, s.version)
+                    Slot::occupied(value, generation)
                 }
-                None => Slot::vacant(s.version, if on_list[i] { s.next_free } else { NONE }),
+                None => Slot::vacant(generation, if on_list[i] { s.next_free } else { NONE }),
             });
         }
         let mut pool = Pool::builder().id(raw.id).untracked().build();

@@ -55,7 +55,7 @@ impl<T> Pool<T> {
         };
         // A slot whose generation would wrap retires (`remove`); past the spare limit, or
         // with no room to remember the spare, the value is simply dropped.
-        if slot.version == u32::MAX
+        if slot.generation.wrapping_add(1) == self.key
             || self.spares.len() >= self.max_spares
             || (self.spares.len() == self.spares.capacity() && !self.grow_spares())
         {
@@ -63,22 +63,23 @@ impl<T> Pool<T> {
             return true;
         }
         let i = h.index() as usize;
-        // SAFETY: the handle is live, so `i` is in bounds and its slot occupied.
-        unsafe { self.count_removal(i) };
+        // Read before the slot is written, so the compiler need not read them again.
+        let (spares, len) = (self.spares.as_mut_ptr(), self.spares.len());
         // SAFETY: `i < slots.len()`: the handle is live (invariant 5).
         let slot = unsafe { self.slots.get_unchecked_mut(i) };
-        let next = slot.version + 1;
-        // SAFETY: occupied (live handle); `next` is even, and non-zero because the
-        // version was below `u32::MAX`.
+        let next = slot.generation.wrapping_add(1);
+        // SAFETY: occupied (live handle); `next` is even, and not the key because the
+        // version was below `u32::MAX` (checked above).
         unsafe { slot.make_spare(next) };
         let value = slot.value_ptr();
-        let len = self.spares.len();
         // SAFETY: `len < capacity` (checked above), so the write stays in the allocation
         // and the new length covers initialised elements only.
         unsafe {
-            self.spares.as_mut_ptr().add(len).write(i as u32);
+            spares.add(len).write(i as u32);
             self.spares.set_len(len + 1);
         }
+        // SAFETY: `i` is in bounds and its value was live until just now (live handle).
+        unsafe { self.count_removal(i) };
         // The value is a spare from here on (invariant 2); reset it where it is. If
         // `reset` panics, the guard frees the slot and drops the value.
         let guard = UnwindFreesSpare {
@@ -218,19 +219,21 @@ impl<T> Pool<T> {
     #[cfg_attr(feature = "debug", track_caller)]
     fn revive_spare(&mut self, index: u32) -> Handle<T> {
         let i = index as usize;
+        // SAFETY: spare indices are slot indices (invariant 2).
+        let slot = unsafe { self.slots.get_unchecked_mut(i) };
+        let generation = slot.generation.wrapping_add(1);
+        slot.revive(generation);
         self.counters.acquire_hits += 1;
         self.counters.inserts += 1;
         self.link.publish_len(self.len());
-        // SAFETY: spare indices are slot indices (invariant 2), and every slot index is
-        // covered by the occupancy map.
+        // Last, as in `insert`: a byte store may alias anything.
+        // SAFETY: in bounds, as above, and every slot index is covered by the occupancy
+        // map.
         unsafe { self.occupancy.set(i) };
-        // SAFETY: in bounds, as above.
-        let slot = unsafe { self.slots.get_unchecked_mut(i) };
-        let version = slot.version + 1;
-        slot.revive(version);
         #[cfg(feature = "debug")]
         self.sites.record(index, core::panic::Location::caller());
-        Handle::encode(index, version, self.key)
+        // SAFETY: a spare's generation is even (invariant 2), so `generation` is odd.
+        unsafe { Handle::from_generation(index, generation) }
     }
 
     /// Drops the most recently released spare and puts its slot on the free list: how a

@@ -42,12 +42,14 @@ impl<T: Serialize> Serialize for Pool<T> {
         st.serialize_field("id", &(!self.id_pending).then_some(self.id))?;
         st.serialize_field("limit", &self.bounded.then_some(self.limit as u32))?;
         st.serialize_field("regrow", &(self.regrow_below, self.regrow_floor))?;
-        st.serialize_field("slots", &SlotsSer(&self.slots))?;
+        st.serialize_field("slots", &SlotsSer(&self.slots, self.key))?;
         st.end()
     }
 }
 
-struct SlotsSer<'a, T>(&'a [Slot<T>]);
+/// The slots, with each slot's version (its generation without the key: pool invariant
+/// 0), so that the format does not depend on the key.
+struct SlotsSer<'a, T>(&'a [Slot<T>], u32);
 
 impl<T: Serialize> Serialize for SlotsSer<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -58,7 +60,8 @@ impl<T: Serialize> Serialize for SlotsSer<'_, T> {
                 // T` to the value exists (invariant 4), even if `T::serialize` re-enters it.
                 unsafe { &*slot.value_ptr() }
             });
-            seq.serialize_element(&VersionedRef(slot.version, value))?;
+            let version = slot.generation.wrapping_sub(self.1);
+            seq.serialize_element(&VersionedRef(version, value))?;
         }
         seq.end()
     }
@@ -153,7 +156,8 @@ fn build<T, E: de::Error>(parts: Parts<T>) -> Result<Pool<T>, E> {
             live += 1;
             // SAFETY: `i < n`, and `cover(n - 1)` gave every index below `n` its bit.
             unsafe { occupancy.set(i) };
-        } else if slot.version == 0 {
+        } else if slot.generation == 0 {
+            // Read as versions (`slots_of`): the key is added below.
             retired += 1;
         } else {
             // Ascending free list, as after `clear`.
@@ -179,6 +183,10 @@ fn build<T, E: de::Error>(parts: Parts<T>) -> Result<Pool<T>, E> {
         pool.id = id;
         pool.key = store_key(id);
         pool.id_pending = false;
+        // Versions become generations under the key (pool invariant 0).
+        for slot in &mut pool.slots {
+            slot.generation = slot.generation.wrapping_add(pool.key);
+        }
     }
     pool.regrow_below = regrow_below;
     pool.regrow_floor = regrow_floor;
@@ -191,7 +199,8 @@ fn build<T, E: de::Error>(parts: Parts<T>) -> Result<Pool<T>, E> {
     Ok(pool)
 }
 
-/// The checked slots as pool slots (each parity was checked as it was read).
+/// The checked slots as pool slots (each parity was checked as it was read), holding
+/// their versions as generations until `build` adds the key.
 fn slots_of<T>(list: SlotList<T>) -> Vec<Slot<T>> {
     list.0
         .into_iter()

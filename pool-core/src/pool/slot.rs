@@ -14,14 +14,16 @@ pub(super) const NONE: u32 = u32::MAX;
 /// `acquire`. Never a slot index (a pool has at most `u32::MAX - 1` slots).
 pub(super) const SPARE: u32 = u32::MAX - 1;
 
-/// A slot: a value (initialised iff `version` is odd, or the slot holds a spare), its
-/// version, and its rent state, free-list link or [`SPARE`] mark.
+/// A slot: a value (initialised iff `generation` is odd, or the slot holds a spare), its
+/// generation, and its rent state, free-list link or [`SPARE`] mark.
 pub(super) struct Slot<T> {
-    /// Initialised iff `version` is odd or the slot is a spare (see `is_spare`).
+    /// Initialised iff `generation` is odd or the slot is a spare (see `is_spare`).
     value: UnsafeCell<MaybeUninit<T>>,
-    /// Odd while occupied, even while vacant; `0` on a vacant slot means retired. Only
-    /// changes through `&mut Pool`.
-    pub(super) version: u32,
+    /// The slot's version plus the pool's (even) key, wrapping: exactly the generation
+    /// the slot's handle carries, so a lookup compares it with the handle's as is. Odd
+    /// while occupied, even while vacant; equal to the key on a vacant slot (version 0)
+    /// means retired. Only changes through `&mut Pool`.
+    pub(super) generation: u32,
     /// Occupied: `EXCLUSIVE` while a `RentMut` of the value exists (or was leaked),
     /// otherwise the number of counted `Rent`s alive (or leaked). Vacant: the index of the
     /// next free slot ([`NONE`] ends the list), or [`SPARE`] if the slot keeps a spare. Written only through `&mut Pool` or a
@@ -33,38 +35,38 @@ pub(super) struct Slot<T> {
 
 impl<T> Slot<T> {
     #[inline]
-    pub(super) fn occupied(value: T, version: u32) -> Self {
-        debug_assert!(version & 1 == 1);
+    pub(super) fn occupied(value: T, generation: u32) -> Self {
+        debug_assert!(generation & 1 == 1);
         Slot {
             value: UnsafeCell::new(MaybeUninit::new(value)),
-            version,
+            generation,
             state: Cell::new(0),
         }
     }
 
-    /// A spare: a vacant slot (even `version`) keeping `value`.
-    pub(super) fn spare(value: T, version: u32) -> Self {
-        debug_assert!(version & 1 == 0 && version != 0);
+    /// A spare: a vacant slot (even `generation`, not retired) keeping `value`.
+    pub(super) fn spare(value: T, generation: u32) -> Self {
+        debug_assert!(generation & 1 == 0);
         Slot {
             value: UnsafeCell::new(MaybeUninit::new(value)),
-            version,
+            generation,
             state: Cell::new(SPARE),
         }
     }
 
     #[inline]
-    pub(super) fn vacant(version: u32, next_free: u32) -> Self {
-        debug_assert!(version & 1 == 0);
+    pub(super) fn vacant(generation: u32, next_free: u32) -> Self {
+        debug_assert!(generation & 1 == 0);
         Slot {
             value: UnsafeCell::new(MaybeUninit::uninit()),
-            version,
+            generation,
             state: Cell::new(next_free),
         }
     }
 
     #[inline]
     pub(super) fn is_occupied(&self) -> bool {
-        self.version & 1 == 1
+        self.generation & 1 == 1
     }
 
     /// Whether the slot is vacant but keeps a spare value (initialised, reset, not live).
@@ -79,23 +81,24 @@ impl<T> Slot<T> {
         self.is_occupied() || self.state.get() == SPARE
     }
 
-    /// Turns an occupied slot into a spare with version `next_version`; the value stays.
+    /// Turns an occupied slot into a spare with generation `next`; the value stays.
     ///
     /// # Safety
     ///
-    /// - The slot must be occupied; `next_version` must be even and non-zero.
+    /// - The slot must be occupied; `next` must be even and not the pool's key (a spare
+    ///   never sits in a retired slot).
     #[inline]
-    pub(super) unsafe fn make_spare(&mut self, next_version: u32) {
-        debug_assert!(self.is_occupied() && next_version & 1 == 0 && next_version != 0);
-        self.version = next_version;
+    pub(super) unsafe fn make_spare(&mut self, next: u32) {
+        debug_assert!(self.is_occupied() && next & 1 == 0);
+        self.generation = next;
         *self.state.get_mut() = SPARE;
     }
 
-    /// Turns a spare back into an occupied slot with `version`; the value stays.
+    /// Turns a spare back into an occupied slot with `generation`; the value stays.
     #[inline]
-    pub(super) fn revive(&mut self, version: u32) {
-        debug_assert!(self.is_spare() && version & 1 == 1);
-        self.version = version;
+    pub(super) fn revive(&mut self, generation: u32) {
+        debug_assert!(self.is_spare() && generation & 1 == 1);
+        self.generation = generation;
         *self.state.get_mut() = 0;
     }
 
@@ -154,29 +157,29 @@ impl<T> Slot<T> {
         }
     }
 
-    /// Moves the value out and leaves the slot vacant with version `next_version`,
-    /// linked to `next_free`.
+    /// Moves the value out and leaves the slot vacant with generation `next`, linked to
+    /// `next_free`.
     ///
     /// # Safety
     ///
     /// - The slot must be occupied.
-    /// - `next_version` must be even.
+    /// - `next` must be even.
     #[inline]
-    pub(super) unsafe fn take(&mut self, next_version: u32, next_free: u32) -> T {
-        debug_assert!(self.is_occupied() && next_version & 1 == 0);
-        self.version = next_version;
+    pub(super) unsafe fn take(&mut self, next: u32, next_free: u32) -> T {
+        debug_assert!(self.is_occupied() && next & 1 == 0);
+        self.generation = next;
         *self.state.get_mut() = next_free;
         // SAFETY: the slot was occupied (caller), so the value is initialised; it is read
-        // exactly once (the version is even from now on).
+        // exactly once (the generation is even from now on).
         unsafe { self.value.get_mut().assume_init_read() }
     }
 
-    /// Writes a value into a vacant slot, making it occupied with `version`.
+    /// Writes a value into a vacant slot, making it occupied with `generation`.
     #[inline]
-    pub(super) fn fill(&mut self, value: T, version: u32) {
-        debug_assert!(!self.is_occupied() && version & 1 == 1);
+    pub(super) fn fill(&mut self, value: T, generation: u32) {
+        debug_assert!(!self.is_occupied() && generation & 1 == 1);
         self.value.get_mut().write(value);
-        self.version = version;
+        self.generation = generation;
         *self.state.get_mut() = 0;
     }
 
@@ -199,7 +202,7 @@ impl<T> Drop for Slot<T> {
     fn drop(&mut self) {
         if core::mem::needs_drop::<T>() && self.holds_value() {
             // Mark empty first: if the value's `Drop` panics, it is not dropped again.
-            self.version = self.version.wrapping_add(self.version & 1);
+            self.generation = self.generation.wrapping_add(self.generation & 1);
             *self.state.get_mut() = NONE;
             // SAFETY: the slot was occupied or a spare, so the value is initialised, and
             // it is dropped here exactly once (the slot is empty from now on).

@@ -19,7 +19,7 @@ fn a_slot_whose_generation_would_wrap_is_retired() {
     pool.clear();
     let h3 = pool.insert(3);
     assert_ne!(h3.index(), h.index());
-    assert_eq!(pool.slots[h.index() as usize].version, 0);
+    assert_eq!(pool.slots[h.index() as usize].generation, pool.key);
 }
 
 #[test]
@@ -105,4 +105,52 @@ fn shared_rent_count_saturates_as_busy() {
     assert_eq!(rentals.rent(h).unwrap_err(), RentError::Busy);
     drop(g);
     assert!(rentals.rent(h).is_ok());
+}
+
+/// Slots keep version plus key (invariant 0), so a slot's generation passes through 0
+/// long before its version wraps: that must be an ordinary step, not a retirement, and
+/// every copy of the pool must agree on the handles either side of it.
+#[test]
+fn a_generation_passing_through_zero_is_not_a_retirement() {
+    let mut pool = Pool::builder().id(7).build();
+    assert_ne!(pool.key, 0, "the test needs a non-zero key");
+    let h = pool.insert(1u32);
+    // The version whose generation is `u32::MAX`: the next one is 0.
+    let h = pool.force_version(h, u32::MAX - pool.key);
+    assert_eq!(h.generation(), u32::MAX);
+    assert_eq!(pool.remove(h), Some(1));
+    assert_eq!(pool.slots[h.index() as usize].generation, 0);
+    assert_eq!(pool.stats().retired_slots, 0);
+    let h2 = pool.insert(2);
+    assert_eq!((h2.index(), h2.generation()), (h.index(), 1));
+    assert!(pool.get(h).is_none() && !pool.release(h));
+    assert_eq!(pool.get(h2), Some(&2));
+    // Release and acquire across the same point.
+    pool.remove(h2);
+    let h3 = pool.insert(3);
+    let h3 = pool.force_version(h3, u32::MAX - pool.key);
+    pool.release(h3);
+    let h4 = pool.acquire_with(|| 0);
+    assert_eq!((h4.index(), h4.generation()), (h3.index(), 1));
+    assert_eq!(pool[h4], 0, "reset on release, kept in place");
+    pool[h4] = 3;
+    // Copies keep the generations; an export keeps the versions.
+    let copy = pool.clone();
+    assert_eq!(copy.get(h4), Some(&3));
+    assert!(copy.get(h3).is_none());
+    let raw = pool.export();
+    let back = Pool::import(raw).unwrap();
+    assert_eq!(back.get(h4), Some(&3));
+    assert!(back.get(h3).is_none());
+    assert_eq!(back.slots[h4.index() as usize].generation, 1);
+    #[cfg(feature = "serde")]
+    {
+        // The format holds versions, the key comes back from the id.
+        let json = serde_json::to_string(&pool).unwrap();
+        let version = u32::MAX - pool.key + 2;
+        assert!(json.contains(&format!("[{version},3]")), "{json}");
+        let back: Pool<u32> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.get(h4), Some(&3));
+        assert!(back.get(h3).is_none());
+    }
 }

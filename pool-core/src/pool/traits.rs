@@ -139,20 +139,20 @@ impl<T: Clone> Clone for Pool<T> {
 }
 
 /// A copy of a slot of a pool borrowed shared: its value cloned if occupied, else its
-/// version and free-list link.
+/// generation and free-list link. The copy keeps the key, so generations carry over.
 fn clone_slot<T: Clone>(slot: &Slot<T>) -> Slot<T> {
     if slot.is_occupied() {
         // SAFETY: occupied (invariant 1); the pool is borrowed shared, so no `&mut T`
         // exists (invariant 4), even if `T::clone` re-enters the pool.
         let value = unsafe { &*slot.value_ptr() };
-        Slot::occupied(value.clone(), slot.version)
+        Slot::occupied(value.clone(), slot.generation)
     } else if slot.is_spare() {
         // SAFETY: a spare's value is initialised (invariant 2) and, being no live value,
         // has no `&mut T` anywhere.
         let value = unsafe { &*slot.value_ptr() };
-        Slot::spare(value.clone(), slot.version)
+        Slot::spare(value.clone(), slot.generation)
     } else {
-        Slot::vacant(slot.version, slot.next_free())
+        Slot::vacant(slot.generation, slot.next_free())
     }
 }
 
@@ -226,7 +226,7 @@ impl<T> IntoIterator for Pool<T> {
         let slots = core::mem::take(&mut self.slots);
         #[cfg(feature = "debug")]
         self.sites.forget_all();
-        IntoIter::new(slots, len, self.key)
+        IntoIter::new(slots, len)
     }
 }
 
