@@ -284,6 +284,10 @@ fn binned_try_alloc(n: usize) {
         assert_eq!(e, BinnedError::AllocFailed);
     }
     assert_eq!(a.stats().live_blocks, live.len() as u64);
+    // A refused page-map node loses no lookup: every live block is still found.
+    for &h in &live {
+        assert_eq!(a.handle_of(a.get(h).unwrap().as_ptr()), Some(h));
+    }
     for h in live {
         assert!(a.free(h));
     }
@@ -307,7 +311,12 @@ fn binned_restore(n: usize) {
     let built = BinnedAllocator::from_snapshot(&snap).map(|b| b.stats().live_blocks);
     disarm();
     match r {
-        Ok(()) => assert_eq!(a.snapshot(), snap),
+        Ok(()) => {
+            assert_eq!(a.snapshot(), snap);
+            for (h, bytes) in a.iter() {
+                assert_eq!(a.handle_of(bytes.as_ptr()), Some(h));
+            }
+        }
         Err(e) => {
             assert_eq!(e, SnapshotError::AllocFailed);
             assert_eq!(a.snapshot(), before, "nothing changes on error");

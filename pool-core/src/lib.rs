@@ -39,7 +39,8 @@
 //!   blocks stay put.
 //! - [`BinnedAllocator`]: byte records of many sizes (messages, snapshots, serialized
 //!   components) in [size-class](size_class) bins behind [`BlockHandle`]s; deterministic
-//!   LIFO reuse, `bytemuck` views, and snapshot/restore for rollback networking.
+//!   LIFO reuse, `bytemuck` views, snapshot/restore for rollback networking, and an O(1)
+//!   pointer-to-handle lookup.
 //! - [`SmallPool`] (with `std`): the same size classes as a process allocator
 //!   (`GlobalAlloc` and `allocator_api2`): per-thread shards without locks, locked
 //!   buckets with contention stats, a fallback, epoch-deferred cross-thread frees, and

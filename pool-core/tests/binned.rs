@@ -494,3 +494,99 @@ fn aligned_blocks_are_aligned_and_not_zeroed() {
         Err(pool_core::BinnedError::BadAlign)
     ));
 }
+
+// === pointer to handle ===
+
+/// Every byte of a block (up to its length) leads back to its handle, for every kind of
+/// storage: bins of several classes, an overflow block and an over-aligned block.
+#[test]
+fn every_byte_of_a_block_leads_back_to_its_handle() {
+    let mut a = BinnedAllocator::new();
+    let blocks = [
+        a.alloc(1),
+        a.alloc(17),
+        a.alloc(4000),
+        a.alloc(70_000),
+        a.alloc_aligned(300, 8192),
+    ];
+    for h in blocks {
+        let bytes = a.get(h).unwrap();
+        let (p, len) = (bytes.as_ptr(), bytes.len());
+        let step = if cfg!(miri) { len / 3 + 1 } else { 1 };
+        for i in (0..len).step_by(step).chain([len - 1]) {
+            assert_eq!(a.handle_of(p.wrapping_add(i)), Some(h), "byte {i} of {len}");
+        }
+        // Past the length (the rest of the 20-byte class, of the slab, of the page):
+        // nothing, or the next block.
+        let past = a.handle_of(p.wrapping_add(len));
+        assert!(past.is_none() || past.is_some_and(|o| o != h));
+    }
+    // 17 bytes in a 20-byte class: bytes 17..20 belong to no block.
+    let p = a.get(blocks[1]).unwrap().as_ptr();
+    assert_eq!(a.handle_of(p.wrapping_add(18)), None);
+}
+
+#[test]
+fn freed_reused_and_foreign_addresses_give_no_stale_handle() {
+    let mut a = BinnedAllocator::new();
+    let h = a.alloc(64);
+    let p = a.get(h).unwrap().as_ptr();
+    assert!(a.free(h));
+    assert_eq!(a.handle_of(p), None);
+    // LIFO reuse: the same bytes, a new handle, and only the new one comes back.
+    let h2 = a.alloc(64);
+    assert_eq!(a.get(h2).unwrap().as_ptr(), p);
+    assert_eq!(a.handle_of(p), Some(h2));
+    // Addresses that are not this allocator's storage.
+    let on_stack = 0u8;
+    let mut other = BinnedAllocator::new();
+    let elsewhere = other.alloc(64);
+    let q = other.get(elsewhere).unwrap().as_ptr();
+    for foreign in [
+        core::ptr::null(),
+        &on_stack as *const u8,
+        q,
+        core::ptr::without_provenance(usize::MAX),
+    ] {
+        assert_eq!(a.handle_of(foreign), None);
+    }
+    assert_eq!(other.handle_of(q), Some(elsewhere));
+    // An over-aligned block freed gives its memory back: its address is unknown again.
+    let d = a.alloc_aligned(100, 1 << 14);
+    let pd = a.get(d).unwrap().as_ptr();
+    assert_eq!(a.handle_of(pd), Some(d));
+    a.free(d);
+    assert_eq!(a.handle_of(pd), None);
+}
+
+#[test]
+fn lookups_follow_trim_restore_and_clone() {
+    let mut a = BinnedAllocator::new();
+    let keep = a.alloc(32);
+    let many: Vec<_> = (0..200).map(|_| a.alloc(32)).collect();
+    let big = a.alloc(100_000);
+    let far = a.get(*many.last().unwrap()).unwrap().as_ptr();
+    let big_p = a.get(big).unwrap().as_ptr();
+    for h in many {
+        a.free(h);
+    }
+    a.free(big);
+    assert!(a.trim() > 0);
+    // Released storage: its addresses name nothing (only compared, never read).
+    assert_eq!((a.handle_of(far), a.handle_of(big_p)), (None, None));
+    let kp = a.get(keep).unwrap().as_ptr();
+    assert_eq!(a.handle_of(kp), Some(keep));
+
+    // A restore lays storage out anew: the same handles, found from the new addresses.
+    let snap = a.snapshot();
+    let extra = a.alloc(32);
+    a.restore(&snap).unwrap();
+    assert!(!a.contains(extra));
+    let kp2 = a.get(keep).unwrap().as_ptr();
+    assert_eq!(a.handle_of(kp2), Some(keep));
+    let b = a.clone();
+    let bp = b.get(keep).unwrap().as_ptr();
+    assert_ne!(bp, kp2);
+    assert_eq!((b.handle_of(bp), b.handle_of(kp2)), (Some(keep), None));
+    assert_eq!(a.handle_of(bp), None);
+}

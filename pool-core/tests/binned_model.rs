@@ -1,6 +1,7 @@
 //! Model-based property test of `BinnedAllocator`: random alloc / free / write / read /
 //! snapshot / restore / trim against a `HashMap` model, on two allocators in lockstep to
-//! check determinism, with the stats invariants checked after every step.
+//! check determinism, with the stats invariants and the pointer-to-handle lookup checked
+//! after every step.
 
 use std::collections::HashMap;
 
@@ -96,9 +97,14 @@ impl World {
             }
             Op::Free(i) => {
                 if let Some(h) = self.pick(i) {
+                    let first = self.a.get(h).map(|b| b.as_ptr());
                     let live = self.model.live.remove(&h).is_some();
                     assert_eq!(self.a.free(h), live);
                     assert_eq!(self.b.free(h), live);
+                    // A freed block's bytes name no handle any more.
+                    if let Some(p) = first {
+                        assert_eq!(self.a.handle_of(p), None);
+                    }
                 }
             }
             Op::Write(i, byte) => {
@@ -145,6 +151,23 @@ impl World {
         assert_eq!(s, self.b.stats());
         for &h in &self.issued {
             assert_eq!(self.a.get(h), self.model.live.get(&h).map(Vec::as_slice));
+        }
+        for &h in self.model.live.keys() {
+            let bytes = self.a.get(h).unwrap();
+            let (p, len) = (bytes.as_ptr(), bytes.len());
+            for inside in [0, len / 2, len - 1] {
+                assert_eq!(self.a.handle_of(p.wrapping_add(inside)), Some(h));
+            }
+            // Just outside: nothing, or another live block that holds that byte.
+            for outside in [p.wrapping_sub(1), p.wrapping_add(len)] {
+                if let Some(o) = self.a.handle_of(outside) {
+                    assert_ne!(o, h);
+                    let other = self.a.get(o).unwrap().as_ptr_range();
+                    assert!(other.contains(&outside));
+                }
+            }
+            // The other allocator's storage is not this one's.
+            assert_eq!(self.b.handle_of(p), None);
         }
     }
 }

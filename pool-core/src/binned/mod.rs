@@ -28,7 +28,9 @@
 //! that block is freed, or the allocator is restored from a snapshot, cleared or
 //! dropped; [`trim`] only returns storage with no live block. The borrow checker ties the
 //! slice to the allocator borrow; a raw pointer kept past it is the caller's to keep within
-//! those rules (and to pair with the handle: there is no pointer-to-handle lookup).
+//! those rules. [`handle_of`] leads from such a pointer (to any byte of a live block) back
+//! to the block's handle in O(1), and gives `None` for anything else: a freed block, bytes
+//! past a block's length, another allocator's storage.
 //!
 //! [`SizeClass::align`]: crate::size_class::SizeClass::align
 //! [`alloc_aligned`]: BinnedAllocator::alloc_aligned
@@ -36,12 +38,15 @@
 //! [`get`]: BinnedAllocator::get
 //! [`get_mut`]: BinnedAllocator::get_mut
 //! [`trim`]: BinnedAllocator::trim
+//! [`handle_of`]: BinnedAllocator::handle_of
 //! [`alloc`]: BinnedAllocator::alloc
 //! [`alloc_zeroed`]: BinnedAllocator::alloc_zeroed
 
 #[cfg(feature = "debug")]
 mod debug;
 mod iter;
+mod lookup;
+mod page_map;
 mod place;
 mod pod;
 #[cfg(feature = "serde")]
@@ -59,6 +64,7 @@ pub use self::stats::{BinStats, BinnedStats, HISTOGRAM_BUCKETS};
 use alloc::vec::Vec;
 use core::fmt;
 
+use self::page_map::PageMap;
 use self::storage::{Big, Bin, RawBlock};
 use crate::error::BinnedError;
 use crate::size_class::{SizeClassTable, MAX_CLASS_ALIGN};
@@ -99,8 +105,13 @@ pub struct BinnedAllocator {
     overflow: Vec<Big>,
     /// Over-aligned blocks; `None` where one was freed (reused LIFO via `direct_free`).
     direct: Vec<Option<RawBlock>>,
+    /// `direct_owner[i]`: the table index over-aligned block `i` was last handed out to
+    /// (see [`lookup`]). As long as `direct`.
+    direct_owner: Vec<u32>,
     direct_free: Vec<u32>,
     entries: Pool<Entry>,
+    /// Which region owns each page of storage (see [`lookup`]).
+    pages: PageMap,
     limit: Option<usize>,
     /// Zero a block's bytes when it is freed (see [`BinnedBuilder::zero_freed`]).
     zero_freed: bool,
@@ -218,8 +229,10 @@ impl BinnedBuilder {
             bins,
             overflow: Vec::new(),
             direct: Vec::new(),
+            direct_owner: Vec::new(),
             direct_free: Vec::new(),
             entries,
+            pages: PageMap::default(),
             limit: self.limit,
             zero_freed: self.zero_freed,
             counters: Counters::default(),
@@ -427,9 +440,11 @@ impl BinnedAllocator {
             .map_err(|_| BinnedError::AllocFailed)?;
         // Each arm builds its entry from a known kind of location, so the bin path packs
         // it in registers.
+        // The table index the entry will get: each arm records it as the block's owner.
+        let owner = self.entries.next_insert_index();
         let (entry, block_size) = match self.table.class_for(size, align) {
             Some(class) => {
-                let (block, class_size) = self.take_binned(class)?;
+                let (block, class_size) = self.take_binned(class, owner)?;
                 let loc = Loc::Bin {
                     class: class as u8,
                     block,
@@ -438,11 +453,13 @@ impl BinnedAllocator {
             }
             None if align <= MAX_CLASS_ALIGN => {
                 let i = self.take_overflow(size, align)?;
-                let big = self.overflow[i as usize].mem.size();
-                (Entry::new(size, Loc::Overflow(i)), big)
+                let big = &mut self.overflow[i as usize];
+                big.owner = owner;
+                (Entry::new(size, Loc::Overflow(i)), big.mem.size())
             }
             None => {
                 let i = self.take_direct(size, align)?;
+                self.direct_owner[i as usize] = owner;
                 (Entry::new(size, Loc::Direct(i)), size)
             }
         };
@@ -456,7 +473,9 @@ impl BinnedAllocator {
         c.live_bytes += size as u64;
         c.block_bytes += block_size as u64;
         c.histogram[Counters::bucket(size)] += 1;
-        Ok(self.entries.insert(entry).cast())
+        let h = self.entries.insert(entry);
+        debug_assert_eq!(h.index(), owner, "the entry went where it was expected");
+        Ok(h.cast())
     }
 
     // === free ===
@@ -496,6 +515,9 @@ impl BinnedAllocator {
             Loc::Direct(i) => {
                 let mem = self.direct[i as usize].take();
                 self.direct_free.push(i);
+                if let Some(m) = &mem {
+                    self.pages.clear(m.addr(), m.size());
+                }
                 let size = mem.map_or(0, |m| m.size());
                 self.counters.storage_bytes -= size as u64;
                 size
@@ -523,13 +545,18 @@ impl BinnedAllocator {
     /// assert_eq!(a.stats().storage_bytes, 0);
     /// ```
     pub fn trim(&mut self) -> usize {
-        let mut released: usize = self.bins.iter_mut().map(Bin::trim).sum();
+        let pages = &mut self.pages;
+        let mut released: usize = self.bins.iter_mut().map(|b| b.trim(pages)).sum();
         // Overflow blocks are named by index: only trailing free ones can go.
         while self.overflow.last().is_some_and(|b| !b.in_use) {
-            released += self.overflow.pop().map_or(0, |b| b.mem.size());
+            if let Some(b) = self.overflow.pop() {
+                self.pages.clear(b.mem.addr(), b.mem.size());
+                released += b.mem.size();
+            }
         }
         while self.direct.last().is_some_and(Option::is_none) {
             self.direct.pop();
+            self.direct_owner.pop();
             let last = self.direct.len() as u32;
             self.direct_free.retain(|&i| i != last);
         }

@@ -70,21 +70,30 @@ impl BinnedAllocator {
     /// size. (A block number rather than a [`Loc`], so that the caller packs the entry in
     /// registers: a `Loc` built here went through the stack and stalled every `alloc` on
     /// a failed store-to-load forward.)
+    ///
+    /// The block is recorded as belonging to table index `owner` (see [`lookup`]).
+    ///
+    /// [`lookup`]: super::lookup
     #[inline]
-    pub(super) fn take_binned(&mut self, class: usize) -> Result<(u32, usize), BinnedError> {
+    pub(super) fn take_binned(
+        &mut self,
+        class: usize,
+        owner: u32,
+    ) -> Result<(u32, usize), BinnedError> {
         let bin = &mut self.bins[class];
         if let Some(block) = bin.take_freed() {
             // The common case: a freed block, no slab or list to grow.
+            bin.set_owner(block, owner);
             return Ok((block, bin.class_size));
         }
-        self.take_unused(class)
+        self.take_unused(class, owner)
     }
 
     /// `take_binned` when the class has no freed block: the next never-used one, growing
     /// the free list's room and the slabs as needed.
     #[cold]
     #[inline(never)]
-    fn take_unused(&mut self, class: usize) -> Result<(u32, usize), BinnedError> {
+    fn take_unused(&mut self, class: usize, owner: u32) -> Result<(u32, usize), BinnedError> {
         let bin = &mut self.bins[class];
         if bin.free.is_empty() {
             // A block never handed out before: first make room on the free list for every
@@ -98,10 +107,14 @@ impl BinnedAllocator {
             let bytes = self.bins[class].slab_bytes();
             self.check_limit(bytes)?;
             self.bins[class].grow().ok_or(BinnedError::AllocFailed)?;
+            self.map_new_slab(class)
+                .map_err(|()| BinnedError::AllocFailed)?;
             self.counters.storage_bytes += bytes as u64;
         }
         let bin = &mut self.bins[class];
-        Ok((bin.take(), bin.class_size))
+        let block = bin.take();
+        bin.set_owner(block, owner);
+        Ok((block, bin.class_size))
     }
 
     /// Best fit among free overflow blocks (smallest big enough, lowest index on ties),
@@ -126,9 +139,19 @@ impl BinnedAllocator {
                     .try_reserve(1)
                     .map_err(|_| BinnedError::AllocFailed)?;
                 let mem = RawBlock::new_zeroed(layout).ok_or(BinnedError::AllocFailed)?;
-                self.counters.storage_bytes += mem.size() as u64;
-                self.overflow.push(Big { mem, in_use: false });
-                self.overflow.len() - 1
+                let size = mem.size();
+                self.overflow.push(Big {
+                    mem,
+                    in_use: false,
+                    owner: u32::MAX,
+                });
+                let i = self.overflow.len() - 1;
+                if self.map_overflow(i as u32).is_err() {
+                    self.overflow.pop();
+                    return Err(BinnedError::AllocFailed);
+                }
+                self.counters.storage_bytes += size as u64;
+                i
             }
         };
         self.overflow[i].in_use = true;
@@ -146,21 +169,28 @@ impl BinnedAllocator {
         self.direct
             .try_reserve(1)
             .map_err(|_| BinnedError::AllocFailed)?;
+        self.direct_owner
+            .try_reserve(1)
+            .map_err(|_| BinnedError::AllocFailed)?;
         // Room to list every slot as free, so `free` never allocates.
         self.direct_free
             .try_reserve(self.direct.len() + 1 - self.direct_free.len())
             .map_err(|_| BinnedError::AllocFailed)?;
         let mem = RawBlock::new_zeroed(layout).ok_or(BinnedError::AllocFailed)?;
+        // The slot it will take: the most recently freed one, else a new one.
+        let i = match self.direct_free.last() {
+            Some(&i) => i,
+            None => self.direct.len() as u32,
+        };
+        self.map_direct(i, &mem)
+            .map_err(|()| BinnedError::AllocFailed)?;
         self.counters.storage_bytes += size as u64;
-        Ok(match self.direct_free.pop() {
-            Some(i) => {
-                self.direct[i as usize] = Some(mem);
-                i
-            }
-            None => {
-                self.direct.push(Some(mem));
-                self.direct.len() as u32 - 1
-            }
-        })
+        if self.direct_free.pop().is_some() {
+            self.direct[i as usize] = Some(mem);
+        } else {
+            self.direct.push(Some(mem));
+            self.direct_owner.push(u32::MAX);
+        }
+        Ok(i)
     }
 }

@@ -17,6 +17,7 @@
 use alloc::vec::Vec;
 use core::alloc::Layout;
 
+use super::page_map::PageMap;
 use super::stats::Counters;
 use super::storage::{Big, Bin, RawBlock};
 use super::{BinnedAllocator, Entry, Loc, HISTOGRAM_BUCKETS};
@@ -650,7 +651,11 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
         let mut mem = RawBlock::new_zeroed(layout).ok_or(SnapshotError::AllocFailed)?;
         mem.bytes_mut(0, bytes.len()).copy_from_slice(bytes);
         storage += bytes.len() as u64;
-        overflow.push(Big { mem, in_use });
+        overflow.push(Big {
+            mem,
+            in_use,
+            owner: u32::MAX,
+        });
     }
     let mut direct = try_vec(direct_plan.len())?;
     for d in direct_plan {
@@ -669,15 +674,20 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
     }
     counters.storage_bytes = storage;
     counters.overflow_live = overflow.iter().filter(|b| b.in_use).count() as u64;
-    Ok(BinnedAllocator {
+    let mut a = BinnedAllocator {
         table,
         bins,
         overflow,
         direct,
+        direct_owner: Vec::new(),
         direct_free,
         entries,
+        pages: PageMap::default(),
         limit,
         zero_freed,
         counters,
-    })
+    };
+    // The pointer-lookup bookkeeping is derived, not stored: rebuild it.
+    a.index_storage().map_err(|()| SnapshotError::AllocFailed)?;
+    Ok(a)
 }

@@ -14,6 +14,7 @@ use alloc::vec::Vec;
 use core::alloc::Layout;
 use core::ptr::NonNull;
 
+use super::page_map::PageMap;
 use crate::size_class::MAX_CLASS_ALIGN;
 
 /// Slab size for a class: 64 blocks, at least a page, at most 64 KiB (one block for the
@@ -49,6 +50,13 @@ impl RawBlock {
     #[inline]
     pub(super) fn size(&self) -> usize {
         self.layout.size()
+    }
+
+    /// The address of the first byte (for the page map and pointer lookups; never turned
+    /// back into a pointer).
+    #[inline]
+    pub(super) fn addr(&self) -> usize {
+        self.ptr.as_ptr().addr()
     }
 
     #[inline]
@@ -105,6 +113,11 @@ pub(super) struct Bin {
     /// every `u32` block (a multiply instead of a division on every lookup).
     per_slab_magic: u128,
     pub(super) slabs: Vec<RawBlock>,
+    /// `owner[b]`: the handle-table index of the entry block `b` was last handed out to
+    /// (`u32::MAX` if never). Written on every allocation, never cleared: a lookup checks
+    /// that the entry there is live and names block `b`. Invariant: `owner.len() ==
+    /// slabs.len() * per_slab`.
+    pub(super) owner: Vec<u32>,
     /// Blocks `0..next_unused` have been handed out at least once.
     pub(super) next_unused: u32,
     /// Free blocks below `next_unused`, most recently freed last.
@@ -123,6 +136,7 @@ impl Bin {
             per_slab,
             per_slab_magic: u128::from(u64::MAX) / per_slab as u128 + 1,
             slabs: Vec::new(),
+            owner: Vec::new(),
             next_unused: 0,
             free: Vec::new(),
             high_water: 0,
@@ -135,12 +149,35 @@ impl Bin {
         self.per_slab * self.class_size
     }
 
-    /// Allocates one more slab.
+    /// Allocates one more slab (and its blocks' owner entries).
     pub(super) fn grow(&mut self) -> Option<()> {
         let layout = Layout::from_size_align(self.slab_bytes(), MAX_CLASS_ALIGN).ok()?;
         self.slabs.try_reserve(1).ok()?;
+        self.owner.try_reserve(self.per_slab).ok()?;
         self.slabs.push(RawBlock::new_zeroed(layout)?);
+        self.owner
+            .resize(self.slabs.len() * self.per_slab, u32::MAX);
         Some(())
+    }
+
+    /// Gives back the last slab, which no block was taken from (undoes `grow`).
+    pub(super) fn ungrow(&mut self) {
+        self.slabs.pop();
+        self.owner.truncate(self.slabs.len() * self.per_slab);
+    }
+
+    /// If `addr` lies in a block of slab `slab` that was ever handed out: that block's
+    /// number and first address.
+    #[inline]
+    pub(super) fn block_at(&self, slab: usize, addr: usize) -> Option<(u32, usize)> {
+        let base = self.slabs.get(slab)?.addr();
+        let offset = addr.checked_sub(base)?;
+        if offset >= self.slab_bytes() {
+            return None;
+        }
+        let index = offset / self.class_size;
+        let block = u32::try_from(slab * self.per_slab + index).ok()?;
+        (block < self.next_unused).then_some((block, base + index * self.class_size))
     }
 
     /// Whether taking a block needs a new slab first.
@@ -161,6 +198,16 @@ impl Bin {
                 self.next_unused - 1
             }
         }
+    }
+
+    /// Records that `block` (taken from this bin) belongs to table index `owner`.
+    #[inline]
+    pub(super) fn set_owner(&mut self, block: u32, owner: u32) {
+        debug_assert!(block < self.next_unused);
+        // SAFETY: `block` was handed out, so `block < next_unused <= slabs.len() *
+        // per_slab == owner.len()` (the `owner` invariant; a block is only taken from a
+        // slab that exists).
+        unsafe { *self.owner.get_unchecked_mut(block as usize) = owner };
     }
 
     /// Takes the most recently freed block, if any.
@@ -204,8 +251,9 @@ impl Bin {
         self.slabs[slab].bytes_mut(offset, len)
     }
 
-    /// Releases trailing slabs with no live block; returns the bytes released.
-    pub(super) fn trim(&mut self) -> usize {
+    /// Releases trailing slabs with no live block, clearing their pages in `pages`;
+    /// returns the bytes released.
+    pub(super) fn trim(&mut self, pages: &mut PageMap) -> usize {
         // The highest live block decides how many slabs must stay.
         let mut is_free = alloc::vec![false; self.next_unused as usize];
         for &b in &self.free {
@@ -215,7 +263,11 @@ impl Bin {
         let keep_blocks = highest_live.map_or(0, |b| b + 1);
         let keep_slabs = keep_blocks.div_ceil(self.per_slab);
         let released = (self.slabs.len() - keep_slabs) * self.slab_bytes();
+        for slab in &self.slabs[keep_slabs..] {
+            pages.clear(slab.addr(), slab.size());
+        }
         self.slabs.truncate(keep_slabs);
+        self.owner.truncate(keep_slabs * self.per_slab);
         let limit = keep_blocks as u32;
         self.free.retain(|&b| b < limit);
         self.next_unused = limit;
@@ -227,4 +279,6 @@ impl Bin {
 pub(super) struct Big {
     pub(super) mem: RawBlock,
     pub(super) in_use: bool,
+    /// The handle-table index of the entry it was last handed out to (as `Bin::owner`).
+    pub(super) owner: u32,
 }

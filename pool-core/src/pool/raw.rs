@@ -7,6 +7,7 @@ use super::occupancy::Occupancy;
 use super::slot::{Slot, NONE};
 use super::{Counters, Pool, MAX_SLOTS};
 use crate::handle::store_key;
+use crate::Handle;
 
 /// The largest operation counter an imported state may carry (2^62): far beyond what a
 /// program reaches, far enough below `u64::MAX` that counting on never overflows.
@@ -73,6 +74,31 @@ impl<T: Clone> Pool<T> {
 }
 
 impl<T> Pool<T> {
+    /// The handle and value of slot `index`, if it is occupied (for stores that keep slot
+    /// indices of their own, such as the binned allocator's block owners).
+    pub(crate) fn handle_at(&self, index: u32) -> Option<(Handle<T>, &T)> {
+        let slot = self.slots.get(index as usize)?;
+        if !slot.is_occupied() {
+            return None;
+        }
+        // SAFETY: the slot is occupied (checked above).
+        let handle = unsafe { Self::handle_of(index, slot) };
+        // SAFETY: occupied, so initialised; through `&self` no `&mut T` exists (pool
+        // invariant 4).
+        Some((handle, unsafe { &*slot.value_ptr() }))
+    }
+
+    /// The index the next `insert` will use, if it does not have to grow the pool (as
+    /// after a successful `try_reserve(1)`): the most recently freed slot, else a new one.
+    #[inline]
+    pub(crate) fn next_insert_index(&self) -> u32 {
+        if self.free_head != NONE {
+            self.free_head
+        } else {
+            self.slots.len() as u32
+        }
+    }
+
     /// Rebuilds a pool from untrusted parts, checking every pool invariant first.
     pub(crate) fn import(raw: RawPool<T>) -> Result<Pool<T>, &'static str> {
         let n = raw.slots.len();

@@ -1,6 +1,7 @@
 //! `binned_ops`: allocations of many sizes and alignments, writes, frees, snapshots,
 //! restores and trims on a `BinnedAllocator` against a model of each block's bytes, with
-//! forged handles; `binned_restore`: `restore` of arbitrary bytes.
+//! forged handles and pointer-to-handle lookups; `binned_restore`: `restore` of arbitrary
+//! bytes.
 
 use std::collections::HashMap;
 
@@ -74,6 +75,18 @@ pub fn run(data: &[u8]) {
                     assert_eq!(a.get(h), model.get(&h).map(Vec::as_slice));
                     assert_eq!(a.contains(h), model.contains_key(&h));
                 }
+                // A pointer near a block: its handle inside the block, else nothing or
+                // another live block that holds the byte.
+                if let Some(h) = pick(&issued, input.u16()) {
+                    if let Some(bytes) = a.get(h) {
+                        let offset = isize::from(input.u16() as i16);
+                        let p = bytes.as_ptr().wrapping_offset(offset);
+                        match a.handle_of(p) {
+                            Some(o) => assert!(a.get(o).unwrap().as_ptr_range().contains(&p)),
+                            None => assert!(!bytes.as_ptr_range().contains(&p)),
+                        }
+                    }
+                }
             }
             8 => {
                 if input.u8() & 1 == 0 {
@@ -92,6 +105,9 @@ pub fn run(data: &[u8]) {
         }
         assert_eq!(a.stats().live_blocks, model.len() as u64);
     }
+    for &h in model.keys() {
+        assert_eq!(a.handle_of(a.get(h).unwrap().as_ptr()), Some(h));
+    }
     // The snapshot of what is left restores to the same contents.
     let copy = BinnedAllocator::from_snapshot(&a.snapshot()).expect("own snapshot");
     for (&h, bytes) in &model {
@@ -106,6 +122,10 @@ pub fn restore(data: &[u8]) {
         return;
     };
     let live = a.stats().live_blocks;
+    // Every restored block is found from its bytes.
+    for (h, bytes) in a.iter() {
+        assert_eq!(a.handle_of(bytes.as_ptr()), Some(h));
+    }
     let snap = a.snapshot();
     let mut hs = Vec::new();
     for size in [0, 1, 16, 100, 5000] {
