@@ -1,8 +1,9 @@
 //! `BinnedAllocator` against glibc malloc (`System`), mimalloc and jemalloc (called
 //! directly through `GlobalAlloc`), same run, same size sequences (half the blocks at most
 //! 64 B, 35% up to 1 KiB, 14% up to 16 KiB, 1% up to 64 KiB): churn with 10k live blocks
-//! freed at random, alloc-free pairs, a batch of 1000 freed in FIFO order, and the
-//! size-class lookup alone. Every block gets its first and last byte written, as a user
+//! freed at random, alloc-free pairs, a batch of 1000 freed in FIFO order, the
+//! size-class lookup alone, and pointer-to-handle lookups (`handle_of` against the hash
+//! map from address to handle that a caller would otherwise keep). Every block gets its first and last byte written, as a user
 //! would: through `get_mut` for the handle API (the lookup a handle user pays), through the
 //! pointer for the allocators.
 
@@ -159,6 +160,115 @@ fn lookup(c: &mut Criterion) {
     g.finish();
 }
 
+/// From a block's address back to its handle, over 10k live blocks of the size mix, in
+/// random order: `handle_of` against a `hashbrown` map from address to handle that a
+/// caller keeps beside the allocator, first the lookup alone (the map's upkeep not
+/// counted), then the round trip a pointer-based caller makes (lookup, free, alloc).
+fn pointer_to_handle(c: &mut Criterion) {
+    let mut g = c.benchmark_group("pointer_to_handle_10k_live");
+    let mut a = BinnedAllocator::new();
+    let handles: Vec<BlockHandle> = sizes(10_000, 7).into_iter().map(|s| a.alloc(s)).collect();
+    let mut map = hashbrown::HashMap::with_capacity(handles.len());
+    let mut ptrs: Vec<*const u8> = Vec::with_capacity(handles.len());
+    for &h in &handles {
+        let p = a.get(h).unwrap().as_ptr();
+        map.insert(p.addr(), h);
+        ptrs.push(p);
+    }
+    // A fixed shuffle, so that lookups jump around the storage as a user's would.
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for i in (1..ptrs.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        ptrs.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    g.throughput(Throughput::Elements(ptrs.len() as u64));
+    g.bench_function("binned", |b| {
+        b.iter(|| {
+            let mut found = 0u32;
+            for &p in &ptrs {
+                found += a.handle_of(black_box(p)).map_or(0, |h| h.index() & 1);
+            }
+            black_box(found)
+        })
+    });
+    g.bench_function("hashbrown_map", |b| {
+        b.iter(|| {
+            let mut found = 0u32;
+            for &p in &ptrs {
+                found += map.get(&black_box(p).addr()).map_or(0, |h| h.index() & 1);
+            }
+            black_box(found)
+        })
+    });
+    g.finish();
+
+    // What a pointer-based caller does: from a pointer back to the handle, free it, and
+    // allocate a new block in its place; the map pays its upkeep on every alloc and free.
+    let mut g = c.benchmark_group("pointer_round_trip_10k_live");
+    let s = sizes(10_000, 8);
+    g.throughput(Throughput::Elements(s.len() as u64));
+    g.bench_function("binned", |b| {
+        let mut a = BinnedAllocator::new();
+        let mut live: Vec<*const u8> = sizes(10_000, 7)
+            .into_iter()
+            .map(|n| {
+                let h = a.alloc(n);
+                a.get(h).unwrap().as_ptr()
+            })
+            .collect();
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        b.iter(|| {
+            for &size in &s {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                let slot = (rng % live.len() as u64) as usize;
+                let h = a.handle_of(black_box(live[slot])).unwrap();
+                a.free(h);
+                let new = a.alloc(size);
+                let bytes = a.get_mut(new).unwrap();
+                bytes[0] = 1;
+                bytes[size - 1] = 1;
+                live[slot] = bytes.as_ptr();
+            }
+        })
+    });
+    g.bench_function("hashbrown_map", |b| {
+        let mut a = BinnedAllocator::new();
+        let mut map = hashbrown::HashMap::with_capacity(10_000);
+        let mut live: Vec<*const u8> = sizes(10_000, 7)
+            .into_iter()
+            .map(|n| {
+                let h = a.alloc(n);
+                let p = a.get(h).unwrap().as_ptr();
+                map.insert(p.addr(), h);
+                p
+            })
+            .collect();
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        b.iter(|| {
+            for &size in &s {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                let slot = (rng % live.len() as u64) as usize;
+                let h = map.remove(&black_box(live[slot]).addr()).unwrap();
+                a.free(h);
+                let new = a.alloc(size);
+                let bytes = a.get_mut(new).unwrap();
+                bytes[0] = 1;
+                bytes[size - 1] = 1;
+                let p = bytes.as_ptr();
+                map.insert(p.addr(), new);
+                live[slot] = p;
+            }
+        })
+    });
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     churn(c, "binned", || Binned(BinnedAllocator::new()));
     churn(c, "system", || Direct(System));
@@ -173,6 +283,7 @@ fn benches(c: &mut Criterion) {
     batch_fifo(c, "mimalloc", || Direct(MiMalloc));
     batch_fifo(c, "jemalloc", || Direct(Jemalloc));
     lookup(c);
+    pointer_to_handle(c);
 }
 
 criterion_group! {

@@ -48,6 +48,7 @@ impl BinnedAllocator {
     /// a.free(h);
     /// assert_eq!(a.handle_of(p), None);
     /// ```
+    #[inline]
     pub fn handle_of(&self, ptr: *const u8) -> Option<BlockHandle> {
         let addr = ptr.addr();
         let region = self.pages.get(addr);

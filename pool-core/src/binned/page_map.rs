@@ -15,9 +15,10 @@
 //!   it (the caller still checks the address against the region's end).
 //! - A value of 0 means no region; the allocator writes a region's value over its pages
 //!   when it takes the region and 0 when it gives the region back.
-//! - Every child index names a node of the next level down: an inner node above level
-//!   1, a leaf at level 1. Nodes are never freed before the map: an emptied range keeps
-//!   its nodes.
+//! - Every non-zero child index, less one, names an existing node of the next level
+//!   down: an index into `inner` above level 1, into `leaves` at level 1. Nodes are never
+//!   freed or moved out of their arena before the map is dropped: an emptied range keeps
+//!   its nodes. (`get` relies on this to index without bounds checks.)
 
 use alloc::vec::Vec;
 
@@ -63,21 +64,37 @@ impl PageMap {
     #[inline]
     pub(super) fn get(&self, addr: usize) -> u64 {
         let page = addr >> PAGE_SHIFT;
-        let mut node = 0;
         if self.inner.is_empty() {
             return 0;
         }
-        for level in (1..LEVELS).rev() {
-            let kid = self.inner[node][digit(page, level)] as usize;
+        let mut node = 0;
+        for level in (2..LEVELS).rev() {
+            // SAFETY: `node` is 0 (the root, which exists: `inner` is not empty) or a
+            // child index less one, which names an existing inner node (invariant);
+            // `digit` is below `FAN`.
+            let kid = unsafe {
+                *self
+                    .inner
+                    .get_unchecked(node)
+                    .get_unchecked(digit(page, level))
+            };
             if kid == 0 {
                 return 0;
             }
-            if level == 1 {
-                return self.leaves[kid - 1][digit(page, 0)];
-            }
-            node = kid - 1;
+            node = kid as usize - 1;
         }
-        0
+        // SAFETY: as above.
+        let leaf = unsafe { *self.inner.get_unchecked(node).get_unchecked(digit(page, 1)) };
+        if leaf == 0 {
+            return 0;
+        }
+        // SAFETY: a level-1 child index less one names an existing leaf (invariant).
+        unsafe {
+            *self
+                .leaves
+                .get_unchecked(leaf as usize - 1)
+                .get_unchecked(digit(page, 0))
+        }
     }
 
     /// The leaf holding `page`, if its nodes exist.

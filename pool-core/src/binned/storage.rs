@@ -112,6 +112,8 @@ pub(super) struct Bin {
     /// `ceil(2^64 / per_slab)`: `block / per_slab` is `(block * magic) >> 64`, exact for
     /// every `u32` block (a multiply instead of a division on every lookup).
     per_slab_magic: u128,
+    /// `ceil(2^64 / class_size)`: the same for an offset inside a slab (below 2^32).
+    class_magic: u128,
     pub(super) slabs: Vec<RawBlock>,
     /// `owner[b]`: the handle-table index of the entry block `b` was last handed out to
     /// (`u32::MAX` if never). Written on every allocation, never cleared: a lookup checks
@@ -135,6 +137,7 @@ impl Bin {
             class_size,
             per_slab,
             per_slab_magic: u128::from(u64::MAX) / per_slab as u128 + 1,
+            class_magic: u128::from(u64::MAX) / class_size as u128 + 1,
             slabs: Vec::new(),
             owner: Vec::new(),
             next_unused: 0,
@@ -175,7 +178,9 @@ impl Bin {
         if offset >= self.slab_bytes() {
             return None;
         }
-        let index = offset / self.class_size;
+        // A slab is at most 64 KiB, so `offset` fits the exact range of the magic.
+        let index = ((offset as u128 * self.class_magic) >> 64) as usize;
+        debug_assert_eq!(index, offset / self.class_size);
         let block = u32::try_from(slab * self.per_slab + index).ok()?;
         (block < self.next_unused).then_some((block, base + index * self.class_size))
     }
