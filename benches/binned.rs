@@ -162,8 +162,8 @@ fn lookup(c: &mut Criterion) {
 
 /// From a block's address back to its handle, over 10k live blocks of the size mix, in
 /// random order: `handle_of` against a `hashbrown` map from address to handle that a
-/// caller keeps beside the allocator, first the lookup alone (the map's upkeep not
-/// counted), then the round trip a pointer-based caller makes (lookup, free, alloc).
+/// caller keeps beside the allocator: the lookup alone (the map's upkeep not counted; the
+/// whole round trip is `round_trip`).
 fn pointer_to_handle(c: &mut Criterion) {
     let mut g = c.benchmark_group("pointer_to_handle_10k_live");
     let mut a = BinnedAllocator::new();
@@ -203,68 +203,70 @@ fn pointer_to_handle(c: &mut Criterion) {
         })
     });
     g.finish();
+}
 
-    // What a pointer-based caller does: from a pointer back to the handle, free it, and
-    // allocate a new block in its place; the map pays its upkeep on every alloc and free.
+/// How a pointer-based caller gets from a block's address back to its handle.
+trait Resolve {
+    /// A block was allocated at `p`.
+    fn noted(&mut self, p: *const u8, h: BlockHandle);
+    /// The handle of the block at `p`, which is about to be freed.
+    fn take(&mut self, a: &BinnedAllocator, p: *const u8) -> BlockHandle;
+}
+
+/// `handle_of`: nothing to keep up.
+struct ByLookup;
+
+impl Resolve for ByLookup {
+    #[inline(always)]
+    fn noted(&mut self, _: *const u8, _: BlockHandle) {}
+    #[inline(always)]
+    fn take(&mut self, a: &BinnedAllocator, p: *const u8) -> BlockHandle {
+        a.handle_of(p).unwrap()
+    }
+}
+
+/// A map from address to handle beside the allocator, updated on every alloc and free.
+struct ByMap(hashbrown::HashMap<usize, BlockHandle>);
+
+impl Resolve for ByMap {
+    #[inline(always)]
+    fn noted(&mut self, p: *const u8, h: BlockHandle) {
+        self.0.insert(p.addr(), h);
+    }
+    #[inline(always)]
+    fn take(&mut self, _: &BinnedAllocator, p: *const u8) -> BlockHandle {
+        self.0.remove(&p.addr()).unwrap()
+    }
+}
+
+/// The churn of `churn_10k_live` done the way a pointer-based caller does it: the victim
+/// is known by its address, so each step resolves it to a handle, frees it and allocates
+/// the next block (first and last byte written) in its place.
+fn round_trip<R: Resolve>(c: &mut Criterion, name: &str, mut r: R) {
     let mut g = c.benchmark_group("pointer_round_trip_10k_live");
-    let s = sizes(10_000, 8);
-    g.throughput(Throughput::Elements(s.len() as u64));
-    g.bench_function("binned", |b| {
-        let mut a = BinnedAllocator::new();
-        let mut live: Vec<*const u8> = sizes(10_000, 7)
+    g.throughput(Throughput::Elements(OPS as u64));
+    g.bench_function(name, |b| {
+        let mut a = Binned(BinnedAllocator::new());
+        let place = |a: &mut Binned, r: &mut R, size: usize| {
+            let h = a.alloc(size);
+            let p = a.0.get(h).unwrap().as_ptr();
+            r.noted(p, h);
+            p
+        };
+        let mut live: Vec<*const u8> = sizes(LIVE, 1)
             .into_iter()
-            .map(|n| {
-                let h = a.alloc(n);
-                a.get(h).unwrap().as_ptr()
-            })
+            .map(|s| place(&mut a, &mut r, s))
             .collect();
-        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let next = sizes(OPS, 2);
+        let picks = sizes(OPS, 3);
         b.iter(|| {
-            for &size in &s {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                let slot = (rng % live.len() as u64) as usize;
-                let h = a.handle_of(black_box(live[slot])).unwrap();
+            for (&size, &pick) in next.iter().zip(&picks) {
+                let i = (pick * 7919) % LIVE;
+                let h = r.take(&a.0, black_box(live[i]));
                 a.free(h);
-                let new = a.alloc(size);
-                let bytes = a.get_mut(new).unwrap();
-                bytes[0] = 1;
-                bytes[size - 1] = 1;
-                live[slot] = bytes.as_ptr();
+                live[i] = place(&mut a, &mut r, black_box(size));
             }
-        })
-    });
-    g.bench_function("hashbrown_map", |b| {
-        let mut a = BinnedAllocator::new();
-        let mut map = hashbrown::HashMap::with_capacity(10_000);
-        let mut live: Vec<*const u8> = sizes(10_000, 7)
-            .into_iter()
-            .map(|n| {
-                let h = a.alloc(n);
-                let p = a.get(h).unwrap().as_ptr();
-                map.insert(p.addr(), h);
-                p
-            })
-            .collect();
-        let mut rng = 0x2545_f491_4f6c_dd1du64;
-        b.iter(|| {
-            for &size in &s {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                let slot = (rng % live.len() as u64) as usize;
-                let h = map.remove(&black_box(live[slot]).addr()).unwrap();
-                a.free(h);
-                let new = a.alloc(size);
-                let bytes = a.get_mut(new).unwrap();
-                bytes[0] = 1;
-                bytes[size - 1] = 1;
-                let p = bytes.as_ptr();
-                map.insert(p.addr(), new);
-                live[slot] = p;
-            }
-        })
+        });
     });
     g.finish();
 }
@@ -284,6 +286,12 @@ fn benches(c: &mut Criterion) {
     batch_fifo(c, "jemalloc", || Direct(Jemalloc));
     lookup(c);
     pointer_to_handle(c);
+    round_trip(c, "binned", ByLookup);
+    round_trip(
+        c,
+        "hashbrown_map",
+        ByMap(hashbrown::HashMap::with_capacity(LIVE)),
+    );
 }
 
 criterion_group! {

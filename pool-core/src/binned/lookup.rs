@@ -3,28 +3,37 @@
 //! Two pieces of bookkeeping make it O(1):
 //!
 //! - the [page map](super::page_map) names, for every 4 KiB page of storage, the region
-//!   (a class's slab, an overflow block or an over-aligned block) that owns it. It changes
-//!   only when storage is taken from or given back to the system;
+//!   (a class's slab and the page's place in it, an overflow block or an over-aligned
+//!   block) that owns it. It changes only when storage is taken from or given back to the
+//!   system;
 //! - every block remembers the handle-table index of the entry it was last handed out to
 //!   (`Bin::owner`, `Big::owner`, `direct_owner`): one `u32` store per allocation, never
 //!   cleared. A lookup trusts neither: it checks that the entry there is live and names
 //!   this very block, so a freed block, or a block whose entry slot was reused, gives
 //!   `None`.
 
-use super::page_map::PageMap;
+use super::page_map::{PageMap, PAGE};
 use super::storage::RawBlock;
 use super::{BinnedAllocator, BlockHandle, Entry, Loc};
 
-/// Page-map values: the kind in the top two bits (0 is no region), then the class and the
-/// slab for a bin, or the index of an overflow or over-aligned block.
+/// Page-map values: the kind in the top two bits (0 is no region). For a bin's slab, the
+/// class in bits 40..48, the slab in bits 8..40 and the page's number within the slab in
+/// bits 0..8 (a slab is at most 16 pages), so that the slab's address follows from the
+/// page's without a look at the slab list; for an overflow or over-aligned block, its
+/// index.
 const KIND_BIN: u64 = 1 << 62;
 const KIND_OVERFLOW: u64 = 2 << 62;
 const KIND_DIRECT: u64 = 3 << 62;
 
-/// The page-map value of slab `slab` of class `class`.
+/// The page-map value of the first page of slab `slab` of class `class` (the next pages
+/// count up from it).
 #[inline]
 fn bin_region(class: usize, slab: usize) -> u64 {
-    KIND_BIN | (class as u64) << 40 | slab as u64
+    debug_assert!(
+        u32::try_from(slab).is_ok(),
+        "block numbers are u32, so slabs are too"
+    );
+    KIND_BIN | (class as u64) << 40 | (slab as u64) << 8
 }
 
 impl BinnedAllocator {
@@ -33,8 +42,9 @@ impl BinnedAllocator {
     /// address: a freed block, the spare bytes past a block's length, storage of another
     /// allocator, or anything else. The pointer is only compared, never read.
     ///
-    /// O(1): a walk down the page map (six levels on a 64-bit target) and one check of the
-    /// block's entry, whatever the allocator holds.
+    /// O(1) (expected): a hash probe and a read in the page map, then the block's owner
+    /// and one check of its entry, whatever the allocator holds. Nothing is kept up on
+    /// `free`, and `alloc` stores one `u32`.
     ///
     /// # Examples
     ///
@@ -56,8 +66,10 @@ impl BinnedAllocator {
         let (found, start) = match region & (3 << 62) {
             KIND_BIN => {
                 let class = ((region >> 40) & 0xff) as usize;
+                let (slab, page_in_slab) = ((low >> 8) as usize, (low & 0xff) as usize);
+                let base = (addr & !(PAGE - 1)).wrapping_sub(page_in_slab * PAGE);
                 let bin = self.bins.get(class)?;
-                let (block, start) = bin.block_at(low as usize, addr)?;
+                let (block, start) = bin.block_at(slab, base, addr)?;
                 let owner = *bin.owner.get(block as usize)?;
                 let class = class as u8;
                 (self.owned(owner, Loc::Bin { class, block })?, start)
@@ -106,7 +118,7 @@ impl BinnedAllocator {
             self.bins[class].ungrow();
             return Err(());
         }
-        self.pages.set(addr, size, bin_region(class, slab));
+        self.pages.set(addr, size, bin_region(class, slab), 1);
         Ok(())
     }
 
@@ -116,12 +128,13 @@ impl BinnedAllocator {
             &mut self.pages,
             &self.overflow[i as usize].mem,
             KIND_OVERFLOW | u64::from(i),
+            0,
         )
     }
 
     /// Enters over-aligned block `i` in the page map.
     pub(super) fn map_direct(&mut self, i: u32, mem: &RawBlock) -> Result<(), ()> {
-        map(&mut self.pages, mem, KIND_DIRECT | u64::from(i))
+        map(&mut self.pages, mem, KIND_DIRECT | u64::from(i), 0)
     }
 
     /// Builds the page map and the owners from scratch (after a restore): every slab,
@@ -130,7 +143,7 @@ impl BinnedAllocator {
         for class in 0..self.bins.len() {
             for slab in 0..self.bins[class].slabs.len() {
                 let mem = &self.bins[class].slabs[slab];
-                map(&mut self.pages, mem, bin_region(class, slab))?;
+                map(&mut self.pages, mem, bin_region(class, slab), 1)?;
             }
         }
         for i in 0..self.overflow.len() {
@@ -142,7 +155,7 @@ impl BinnedAllocator {
         self.direct_owner.resize(self.direct.len(), u32::MAX);
         for (i, mem) in self.direct.iter().enumerate() {
             if let Some(mem) = mem {
-                map(&mut self.pages, mem, KIND_DIRECT | i as u64)?;
+                map(&mut self.pages, mem, KIND_DIRECT | i as u64, 0)?;
             }
         }
         // Collect first: `set_owner` needs `&mut self` while the table is borrowed.
@@ -158,9 +171,9 @@ impl BinnedAllocator {
     }
 }
 
-/// Enters `mem` in `pages` under `value`.
-fn map(pages: &mut PageMap, mem: &RawBlock, value: u64) -> Result<(), ()> {
+/// Enters `mem` in `pages` under `value` (counting up by `step` per page).
+fn map(pages: &mut PageMap, mem: &RawBlock, value: u64, step: u64) -> Result<(), ()> {
     pages.try_reserve(mem.addr(), mem.size())?;
-    pages.set(mem.addr(), mem.size(), value);
+    pages.set(mem.addr(), mem.size(), value, step);
     Ok(())
 }

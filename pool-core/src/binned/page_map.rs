@@ -2,10 +2,11 @@
 //! each 4 KiB page of a [`BinnedAllocator`](super::BinnedAllocator)'s storage, for the
 //! pointer-to-handle lookup.
 //!
-//! A radix tree over page numbers, nine bits per level (512 children, like a hardware page
-//! table): six levels cover a 64-bit address space, three a 32-bit one. A lookup is that
-//! many dependent loads whatever the allocator holds, so it is O(1); nodes are made only
-//! for address ranges that hold storage.
+//! Pages are grouped 512 to a leaf (a leaf covers 2 MiB of address space and holds one
+//! `u64` per page). Leaves are found through a small open-addressed hash table keyed by
+//! the leaf's address range: a lookup hashes the address, finds the leaf in about one
+//! probe and reads the page's value, so it costs two dependent loads whatever the
+//! allocator holds (O(1) expected). Leaves are made only for ranges that hold storage.
 //!
 //! # Invariants
 //!
@@ -13,161 +14,170 @@
 //!   [`MAX_CLASS_ALIGN`](crate::size_class::MAX_CLASS_ALIGN)-aligned), so no two regions
 //!   share a page, and a page's value names the one region that may contain an address in
 //!   it (the caller still checks the address against the region's end).
-//! - A value of 0 means no region; the allocator writes a region's value over its pages
+//! - A value of 0 means no region; the allocator writes a region's values over its pages
 //!   when it takes the region and 0 when it gives the region back.
-//! - Every non-zero child index, less one, names an existing node of the next level
-//!   down: an index into `inner` above level 1, into `leaves` at level 1. Nodes are never
-//!   freed or moved out of their arena before the map is dropped: an emptied range keeps
-//!   its nodes. (`get` relies on this to index without bounds checks.)
+//! - `dir` is empty or has a power-of-two length and at most half its slots used; a used
+//!   slot's leaf index names an existing leaf, and every leaf has exactly one slot. Leaves
+//!   are never removed before the map is dropped: an emptied range keeps its leaf.
 
 use alloc::vec::Vec;
 
 /// Bits of an address inside one page.
 const PAGE_SHIFT: u32 = 12;
-/// Bits of the page number each level resolves.
-const BITS: u32 = 9;
-const FAN: usize = 1 << BITS;
-/// Levels needed for every page number of this target (at least two: a root and the
-/// leaves).
-const LEVELS: u32 = {
-    let levels = (usize::BITS - PAGE_SHIFT).div_ceil(BITS);
-    if levels < 2 {
-        2
-    } else {
-        levels
-    }
-};
+/// Bytes of one page.
+pub(super) const PAGE: usize = 1 << PAGE_SHIFT;
+/// Bits of a page number inside one leaf.
+const LEAF_BITS: u32 = 9;
+/// Pages per leaf.
+const FAN: usize = 1 << LEAF_BITS;
 
-/// The index of `page` at `level`.
+/// A slot of the leaf table: the leaf's key (`1 +` its first page number `>> LEAF_BITS`;
+/// 0 for an empty slot) and its index in `leaves`.
+#[derive(Clone, Copy)]
+struct DirSlot {
+    key: usize,
+    leaf: u32,
+}
+
+const EMPTY: DirSlot = DirSlot { key: 0, leaf: 0 };
+
+/// The key of the leaf holding `page`.
 #[inline(always)]
-fn digit(page: usize, level: u32) -> usize {
-    // `checked_shr`: on the top level of a 32-bit target the shift may reach the width.
-    page.checked_shr(level * BITS).unwrap_or(0) & (FAN - 1)
+fn key_of(page: usize) -> usize {
+    (page >> LEAF_BITS) + 1
+}
+
+/// The first slot to probe for `key` in a table of `len` slots (a power of two).
+#[inline(always)]
+fn home(key: usize, len: usize) -> usize {
+    // Fibonacci hashing: the high bits of the product are well mixed.
+    let mixed = (key as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (mixed >> (64 - len.trailing_zeros())) as usize
 }
 
 /// Maps 4 KiB pages to region values. See the module docs.
-///
-/// Nodes live in two arenas and name their children by index, so a child costs four
-/// bytes: an inner node is 2 KiB, a leaf 4 KiB, and the first region mapped on a 64-bit
-/// target costs five inner nodes and a leaf (14 KiB).
 #[derive(Default)]
 pub(super) struct PageMap {
-    /// Inner nodes; `inner[0]` is the root (levels `LEVELS - 1` down to 1). A child is
-    /// `1 + ` its index in `inner` (below level 2: in `leaves`); 0 means none.
-    inner: Vec<[u32; FAN]>,
-    /// Leaves (level 0): the value of each page.
+    dir: Vec<DirSlot>,
     leaves: Vec<[u64; FAN]>,
 }
 
 impl PageMap {
+    /// The index in `leaves` of the leaf with `key`, if there is one.
+    #[inline(always)]
+    fn find(&self, key: usize) -> Option<usize> {
+        let len = self.dir.len();
+        if len == 0 {
+            return None;
+        }
+        let mut i = home(key, len);
+        loop {
+            // SAFETY: `i < len`: `home` gives `log2(len)` bits, and the probe wraps with
+            // the mask.
+            let slot = unsafe { *self.dir.get_unchecked(i) };
+            if slot.key == key {
+                return Some(slot.leaf as usize);
+            }
+            if slot.key == 0 {
+                // The table is at most half full, so every probe ends at an empty slot.
+                return None;
+            }
+            i = (i + 1) & (len - 1);
+        }
+    }
+
     /// The value of the page holding `addr`; 0 if none.
     #[inline]
     pub(super) fn get(&self, addr: usize) -> u64 {
         let page = addr >> PAGE_SHIFT;
-        if self.inner.is_empty() {
-            return 0;
-        }
-        let mut node = 0;
-        for level in (2..LEVELS).rev() {
-            // SAFETY: `node` is 0 (the root, which exists: `inner` is not empty) or a
-            // child index less one, which names an existing inner node (invariant);
-            // `digit` is below `FAN`.
-            let kid = unsafe {
+        match self.find(key_of(page)) {
+            // SAFETY: a slot's leaf index names an existing leaf (invariant); the page's
+            // index in its leaf is below `FAN`.
+            Some(leaf) => unsafe {
                 *self
-                    .inner
-                    .get_unchecked(node)
-                    .get_unchecked(digit(page, level))
-            };
-            if kid == 0 {
-                return 0;
-            }
-            node = kid as usize - 1;
-        }
-        // SAFETY: as above.
-        let leaf = unsafe { *self.inner.get_unchecked(node).get_unchecked(digit(page, 1)) };
-        if leaf == 0 {
-            return 0;
-        }
-        // SAFETY: a level-1 child index less one names an existing leaf (invariant).
-        unsafe {
-            *self
-                .leaves
-                .get_unchecked(leaf as usize - 1)
-                .get_unchecked(digit(page, 0))
+                    .leaves
+                    .get_unchecked(leaf)
+                    .get_unchecked(page & (FAN - 1))
+            },
+            None => 0,
         }
     }
 
-    /// The leaf holding `page`, if its nodes exist.
+    /// The leaf holding `page`, if it exists.
     fn leaf_mut(&mut self, page: usize) -> Option<&mut [u64; FAN]> {
-        let mut node = 0;
-        if self.inner.is_empty() {
-            return None;
-        }
-        for level in (2..LEVELS).rev() {
-            node = (self.inner[node][digit(page, level)] as usize).checked_sub(1)?;
-        }
-        let leaf = (self.inner[node][digit(page, 1)] as usize).checked_sub(1)?;
+        let leaf = self.find(key_of(page))?;
         self.leaves.get_mut(leaf)
     }
 
-    /// Makes the nodes for every page of `start..start + len`, so that [`set`](Self::set)
-    /// on that range cannot fail. On failure some empty nodes may stay (harmless).
+    /// Makes the leaves for every page of `start..start + len`, so that
+    /// [`set`](Self::set) on that range cannot fail. On failure some empty leaves may
+    /// stay (harmless).
     pub(super) fn try_reserve(&mut self, start: usize, len: usize) -> Result<(), ()> {
         let (first, last) = pages(start, len);
-        if self.inner.is_empty() {
-            self.inner.try_reserve(1).map_err(|_| ())?;
-            self.inner.push([0; FAN]);
-        }
-        let mut page = first;
-        while page <= last {
-            let mut node = 0;
-            for level in (1..LEVELS).rev() {
-                let d = digit(page, level);
-                let mut kid = self.inner[node][d];
-                if kid == 0 {
-                    // A new child: an inner node above level 1, a leaf at level 1.
-                    let count = if level == 1 {
-                        self.leaves.try_reserve(1).map_err(|_| ())?;
-                        self.leaves.push([0; FAN]);
-                        self.leaves.len()
-                    } else {
-                        self.inner.try_reserve(1).map_err(|_| ())?;
-                        self.inner.push([0; FAN]);
-                        self.inner.len()
-                    };
-                    kid = u32::try_from(count).map_err(|_| ())?;
-                    self.inner[node][d] = kid;
-                }
-                node = kid as usize - 1;
+        for key in key_of(first)..=key_of(last) {
+            if self.find(key).is_some() {
+                continue;
             }
-            // The next leaf's first page (one leaf covers `FAN` pages).
-            match (page | (FAN - 1)).checked_add(1) {
-                Some(next) => page = next,
-                None => break,
+            // Room first: a table at most half full after the insert, and the leaf.
+            if (self.leaves.len() + 1) * 2 > self.dir.len() {
+                self.grow_dir()?;
+            }
+            self.leaves.try_reserve(1).map_err(|_| ())?;
+            self.leaves.push([0; FAN]);
+            let leaf = u32::try_from(self.leaves.len() - 1).map_err(|_| ())?;
+            self.insert(DirSlot { key, leaf });
+        }
+        Ok(())
+    }
+
+    /// Doubles the leaf table (or makes its first 16 slots) and re-inserts every leaf.
+    #[cold]
+    fn grow_dir(&mut self) -> Result<(), ()> {
+        let len = (self.dir.len() * 2).max(16);
+        let mut dir = Vec::new();
+        dir.try_reserve_exact(len).map_err(|_| ())?;
+        dir.resize(len, EMPTY);
+        for slot in core::mem::replace(&mut self.dir, dir) {
+            if slot.key != 0 {
+                self.insert(slot);
             }
         }
         Ok(())
     }
 
-    /// Writes `value` over every page of `start..start + len`.
+    /// Puts `slot` in the first empty slot of its probe sequence (there is room).
+    fn insert(&mut self, slot: DirSlot) {
+        let len = self.dir.len();
+        let mut i = home(slot.key, len);
+        while self.dir[i].key != 0 {
+            i = (i + 1) & (len - 1);
+        }
+        self.dir[i] = slot;
+    }
+
+    /// Writes `value + k * step` over page `k` of `start..start + len` (a step of 1
+    /// numbers the pages of a region, 0 gives them all the same value).
     ///
     /// # Panics
     ///
     /// If the range was not reserved with [`try_reserve`](Self::try_reserve) (a bug).
-    pub(super) fn set(&mut self, start: usize, len: usize, value: u64) {
+    pub(super) fn set(&mut self, start: usize, len: usize, value: u64, step: u64) {
         let (first, last) = pages(start, len);
+        let mut value = value;
         for page in first..=last {
             let leaf = self.leaf_mut(page).expect("page map range reserved");
-            leaf[digit(page, 0)] = value;
+            leaf[page & (FAN - 1)] = value;
+            value = value.wrapping_add(step);
         }
     }
 
-    /// Writes 0 over every page of `start..start + len` that has a node; allocates nothing.
+    /// Writes 0 over every page of `start..start + len` that has a leaf; allocates
+    /// nothing.
     pub(super) fn clear(&mut self, start: usize, len: usize) {
         let (first, last) = pages(start, len);
         for page in first..=last {
             if let Some(leaf) = self.leaf_mut(page) {
-                leaf[digit(page, 0)] = 0;
+                leaf[page & (FAN - 1)] = 0;
             }
         }
     }
@@ -191,9 +201,9 @@ mod tests {
         assert_eq!(map.get(0x1234_5000), 0);
         let (a, b) = (0x7f00_0000_0000usize & (usize::MAX >> 1), 0x10_0000usize);
         map.try_reserve(a, 3 * 4096 + 1).unwrap();
-        map.set(a, 3 * 4096 + 1, 7);
+        map.set(a, 3 * 4096 + 1, 7, 0);
         map.try_reserve(b, 100).unwrap();
-        map.set(b, 100, 9);
+        map.set(b, 100, 9, 0);
         for addr in [a, a + 1, a + 4096, a + 3 * 4096] {
             assert_eq!(map.get(addr), 7, "{addr:#x}");
         }
@@ -211,21 +221,43 @@ mod tests {
     }
 
     #[test]
+    fn the_leaf_table_grows_and_finds_every_leaf() {
+        let mut map = PageMap::default();
+        let n = if cfg!(miri) { 40 } else { 3000 };
+        // One region in every third 2 MiB range, scattered by a multiplier.
+        let start = |i: usize| (i * 3 * 7919 % 100_003) << (PAGE_SHIFT + LEAF_BITS);
+        for i in 0..n {
+            map.try_reserve(start(i), PAGE).unwrap();
+            map.set(start(i), PAGE, i as u64 + 1, 0);
+        }
+        assert!(map.dir.len() >= 2 * map.leaves.len());
+        for i in 0..n {
+            assert_eq!(map.get(start(i) + 5), i as u64 + 1);
+            assert_eq!(map.get(start(i) + PAGE), 0);
+        }
+        assert_eq!(map.get(usize::MAX), 0);
+    }
+
+    #[test]
     fn a_range_crossing_leaves_and_the_top_of_memory_is_mapped() {
         let mut map = PageMap::default();
         // Crosses a leaf boundary (512 pages) and a second-level one.
         let start = (FAN * FAN - 2) << PAGE_SHIFT;
         let len = 5 << PAGE_SHIFT;
         map.try_reserve(start, len).unwrap();
-        map.set(start, len, 3);
+        map.set(start, len, 3, 1);
         for p in 0..5 {
-            assert_eq!(map.get(start + (p << PAGE_SHIFT)), 3);
+            assert_eq!(
+                map.get(start + (p << PAGE_SHIFT)),
+                3 + p as u64,
+                "numbered pages"
+            );
         }
         assert_eq!(map.get(start + len), 0);
         // The last page of the address space.
         let top = usize::MAX & !((1 << PAGE_SHIFT) - 1);
         map.try_reserve(top, 1 << PAGE_SHIFT).unwrap();
-        map.set(top, 1 << PAGE_SHIFT, 4);
+        map.set(top, 1 << PAGE_SHIFT, 4, 0);
         assert_eq!((map.get(usize::MAX), map.get(top - 1)), (4, 0));
     }
 }

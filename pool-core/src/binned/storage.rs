@@ -169,13 +169,12 @@ impl Bin {
         self.owner.truncate(self.slabs.len() * self.per_slab);
     }
 
-    /// If `addr` lies in a block of slab `slab` that was ever handed out: that block's
-    /// number and first address.
+    /// If `addr` lies in a block of slab `slab`, which starts at `base`, and the block was
+    /// ever handed out: that block's number and first address.
     #[inline]
-    pub(super) fn block_at(&self, slab: usize, addr: usize) -> Option<(u32, usize)> {
-        let base = self.slabs.get(slab)?.addr();
+    pub(super) fn block_at(&self, slab: usize, base: usize, addr: usize) -> Option<(u32, usize)> {
         let offset = addr.checked_sub(base)?;
-        if offset >= self.slab_bytes() {
+        if slab >= self.slabs.len() || offset >= self.slab_bytes() {
             return None;
         }
         // A slab is at most 64 KiB, so `offset` fits the exact range of the magic.
