@@ -28,12 +28,14 @@ fi
 
 # Snapshots must be the same bytes on every target: check it on a 32-bit and on a
 # big-endian target too (Miri interprets them on this machine). The pool's occupancy map
-# reads its bytes as little-endian words: its unit tests run there too.
+# reads its bytes as little-endian words, and the binned allocator's page map splits
+# addresses of the target's width: their unit tests run there too.
 if [ "$#" -eq 0 ]; then
     for target in i686-unknown-linux-gnu s390x-unknown-linux-gnu; do
         cargo +nightly miri test -p pool-core --target "$target" --test binned_hardening \
             snapshots_are_the_same_bytes_on_every_target
         cargo +nightly miri test -p pool-core --target "$target" --lib occupancy
-        echo "miri: portable snapshots and occupancy map passed on $target"
+        cargo +nightly miri test -p pool-core --target "$target" --lib page_map
+        echo "miri: portable snapshots, occupancy map and page map passed on $target"
     done
 fi

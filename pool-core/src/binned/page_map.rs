@@ -224,8 +224,11 @@ mod tests {
     fn the_leaf_table_grows_and_finds_every_leaf() {
         let mut map = PageMap::default();
         let n = if cfg!(miri) { 40 } else { 3000 };
-        // One region in every third 2 MiB range, scattered by a multiplier.
-        let start = |i: usize| (i * 3 * 7919 % 100_003) << (PAGE_SHIFT + LEAF_BITS);
+        // One region each in scattered, distinct 2 MiB ranges (a multiplier coprime to
+        // the number of ranges: 100 003 is prime, 2047 on a 32-bit target is 23 * 89).
+        let ranges = 100_003usize.min(usize::MAX >> (PAGE_SHIFT + LEAF_BITS));
+        let start = |i: usize| (i * 3 * 7919 % ranges) << (PAGE_SHIFT + LEAF_BITS);
+        let n = n.min(ranges);
         for i in 0..n {
             map.try_reserve(start(i), PAGE).unwrap();
             map.set(start(i), PAGE, i as u64 + 1, 0);
