@@ -199,7 +199,8 @@ mod tests {
     fn ranges_map_to_their_value_and_nothing_else() {
         let mut map = PageMap::default();
         assert_eq!(map.get(0x1234_5000), 0);
-        let (a, b) = (0x7f00_0000_0000usize & (usize::MAX >> 1), 0x10_0000usize);
+        // High in the address space (of either width) and low.
+        let (a, b) = ((usize::MAX / 3) & !(PAGE - 1), 0x10_0000usize);
         map.try_reserve(a, 3 * 4096 + 1).unwrap();
         map.set(a, 3 * 4096 + 1, 7, 0);
         map.try_reserve(b, 100).unwrap();
