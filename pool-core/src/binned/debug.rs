@@ -2,8 +2,6 @@
 //! tags. The handle table records each block's allocation site (the allocation paths
 //! carry the caller's site down to it); see [`crate::debug`].
 
-use alloc::string::String;
-
 use super::BinnedAllocator;
 use crate::debug::{self, LeakReport};
 
@@ -34,9 +32,15 @@ impl BinnedAllocator {
     /// assert_eq!((r.live, r.groups.len()), (2, 2)); // two sites
     /// ```
     pub fn leak_report(&self) -> LeakReport {
-        let mut report = self.entries.leak_report();
-        report.store = String::from("BinnedAllocator");
-        report
+        self.try_leak_report()
+            .unwrap_or_else(|| debug::report_failed())
+    }
+
+    /// The leak report, or `None` if the allocator refuses room for it (for `Drop`).
+    fn try_leak_report(&self) -> Option<LeakReport> {
+        let mut report = self.entries.try_leak_report()?;
+        report.store = debug::try_string(&["BinnedAllocator"])?;
+        Some(report)
     }
 
     /// Panics with the [leak report](BinnedAllocator::leak_report) if any block is live.
@@ -63,7 +67,14 @@ impl BinnedAllocator {
 impl Drop for BinnedAllocator {
     fn drop(&mut self) {
         if !self.entries.is_empty() {
-            debug::dropped_with(self.leak_report());
+            match self.try_leak_report() {
+                Some(report) => debug::dropped_with(report),
+                None => debug::dropped_unreported(
+                    "BinnedAllocator",
+                    self.entries.id(),
+                    self.entries.len(),
+                ),
+            }
         }
     }
 }

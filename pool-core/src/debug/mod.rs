@@ -135,17 +135,16 @@ impl fmt::Display for LeakReport {
                 "  {:>7}  {:>10}  {:>10}  {:>8}  site",
                 "count", "oldest", "newest", "tag"
             )?;
+            // Formatted in place, nothing allocated: a report may be printed while the
+            // allocator refuses.
             for g in &self.groups {
-                let tag = g
-                    .tag
-                    .map_or_else(|| String::from("-"), |t| alloc::format!("{t}"));
                 writeln!(
                     f,
-                    "  {:>7}  {:>10}  {:>10}  {:>8}  {}",
+                    "  {:>7}  {:>10.3?}  {:>10.3?}  {:>8}  {}",
                     g.count,
-                    alloc::format!("{:.3?}", g.oldest),
-                    alloc::format!("{:.3?}", g.newest),
-                    tag,
+                    g.oldest,
+                    g.newest,
+                    TagName(g.tag),
                     SiteName(g.site)
                 )?;
             }
@@ -160,6 +159,18 @@ impl fmt::Display for LeakReport {
             )?;
         }
         Ok(())
+    }
+}
+
+/// A tag, or `-` for none, padded as asked.
+struct TagName(Option<u64>);
+
+impl fmt::Display for TagName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(t) => fmt::Display::fmt(&t, f),
+            None => f.pad("-"),
+        }
     }
 }
 
@@ -213,6 +224,42 @@ pub(crate) fn dropped_with(report: LeakReport) {
         Some(h) if !std::thread::panicking() => h(&report),
         _ => std::eprint!("{report}"),
     }
+}
+
+/// The pieces concatenated in a new string, or `None` if the allocator refuses: reports
+/// built while a store drops must not abort.
+pub(crate) fn try_string(parts: &[&str]) -> Option<String> {
+    let mut s = String::new();
+    s.try_reserve_exact(parts.iter().map(|p| p.len()).sum())
+        .ok()?;
+    for p in parts {
+        s.push_str(p);
+    }
+    Some(s)
+}
+
+/// Pushes `value` onto `list`; `None` if the allocator refuses room for it.
+pub(crate) fn try_push<T>(list: &mut Vec<T>, value: T) -> Option<()> {
+    list.try_reserve(1).ok()?;
+    list.push(value);
+    Some(())
+}
+
+/// What `leak_report` does when the allocator refuses room for the report itself.
+#[cold]
+#[track_caller]
+pub(crate) fn report_failed() -> ! {
+    panic!("leak report: out of memory")
+}
+
+/// What a store dropped with values does when its report cannot be built (the allocator
+/// refuses): one line on stderr, formatted without allocating.
+#[cold]
+pub(crate) fn dropped_unreported(kind: &str, id: u32, live: usize) {
+    if live == 0 {
+        return;
+    }
+    std::eprintln!("leak report: {kind} (id {id}): {live} live values (no details: out of memory)");
 }
 
 /// Panics with the report unless it is clean (the body of `assert_no_leaks`).

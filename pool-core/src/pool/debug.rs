@@ -1,7 +1,6 @@
 //! Debug mode for [`Pool`] (feature `debug`): leak reports, the drop hook, tags. See
 //! [`crate::debug`].
 
-use alloc::format;
 use alloc::vec::Vec;
 
 use super::slot::EXCLUSIVE;
@@ -41,20 +40,27 @@ impl<T> Pool<T> {
     /// # let _ = kept;
     /// ```
     pub fn leak_report(&self) -> LeakReport {
-        let rents: Vec<LeakedRent> = self
-            .occupancy
-            .iter_set()
-            .filter_map(|i| {
-                let state = self.slots[i].state.get();
-                (state != 0).then(|| LeakedRent {
+        self.try_leak_report()
+            .unwrap_or_else(|| debug::report_failed())
+    }
+
+    /// The leak report, or `None` if the allocator refuses room for it (what `Drop` uses:
+    /// it must not abort).
+    pub(crate) fn try_leak_report(&self) -> Option<LeakReport> {
+        let mut rents: Vec<LeakedRent> = Vec::new();
+        for i in self.occupancy.iter_set() {
+            let state = self.slots[i].state.get();
+            if state != 0 {
+                let rent = LeakedRent {
                     index: i as u32,
                     site: self.rent_sites.site(i),
                     exclusive: state == EXCLUSIVE,
-                })
-            })
-            .collect();
+                };
+                debug::try_push(&mut rents, rent)?;
+            }
+        }
         self.sites.report(
-            format!("Pool<{}>", core::any::type_name::<T>()),
+            debug::try_string(&["Pool<", core::any::type_name::<T>(), ">"])?,
             self.id,
             self.occupancy.iter_set(),
             rents,
@@ -87,7 +93,10 @@ impl<T> Drop for Pool<T> {
     fn drop(&mut self) {
         // `into_iter` takes the slots out and leaves the rest to drop: nothing to report.
         if self.tracked && !self.is_empty() && !self.slots.is_empty() {
-            debug::dropped_with(self.leak_report());
+            match self.try_leak_report() {
+                Some(report) => debug::dropped_with(report),
+                None => debug::dropped_unreported("Pool", self.id, self.len()),
+            }
         }
     }
 }

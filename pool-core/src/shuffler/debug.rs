@@ -1,7 +1,6 @@
 //! Debug mode for [`Shuffler`] (feature `debug`): leak reports, the drop hook, tags,
 //! rent sites. See [`crate::debug`].
 
-use alloc::format;
 use alloc::vec::Vec;
 
 use super::{ShuffleHandle, Shuffler, State, EXCLUSIVE};
@@ -35,25 +34,33 @@ impl<T> Shuffler<T> {
     /// assert_eq!((r.live, r.rents.len()), (1, 1));
     /// ```
     pub fn leak_report(&self) -> LeakReport {
+        self.try_leak_report()
+            .unwrap_or_else(|| debug::report_failed())
+    }
+
+    /// The leak report, or `None` if the allocator refuses room for it (what `Drop` uses:
+    /// it must not abort).
+    pub(super) fn try_leak_report(&self) -> Option<LeakReport> {
         let inner = self.inner();
         let mut live = Vec::new();
         let mut rents = Vec::new();
         for (i, slot) in inner.slots.iter().enumerate() {
             if let State::Live { .. } = slot.state() {
-                live.push(i);
+                debug::try_push(&mut live, i)?;
             }
             // A zombie's rents are still out; a vacant slot's count is 0.
             let rent = slot.rent;
             if rent != 0 {
-                rents.push(LeakedRent {
+                let leaked = LeakedRent {
                     index: i as u32,
                     site: inner.rent_sites.site(i),
                     exclusive: rent == EXCLUSIVE,
-                });
+                };
+                debug::try_push(&mut rents, leaked)?;
             }
         }
         inner.sites.report(
-            format!("Shuffler<{}>", core::any::type_name::<T>()),
+            debug::try_string(&["Shuffler<", core::any::type_name::<T>(), ">"])?,
             self.id,
             live.into_iter(),
             rents,

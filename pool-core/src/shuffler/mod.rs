@@ -781,7 +781,10 @@ pub(crate) struct PinInfo<T> {
 impl<T> Drop for Shuffler<T> {
     fn drop(&mut self) {
         #[cfg(feature = "debug")]
-        crate::debug::dropped_with(self.leak_report());
+        match self.try_leak_report() {
+            Some(report) => crate::debug::dropped_with(report),
+            None => crate::debug::dropped_unreported("Shuffler", self.id, self.len()),
+        }
         // Drop every element still here: live, zombie (guards are gone: `&mut self`) and
         // pending. Chunks free their memory afterwards, even if a `Drop` panics.
         let inner = self.inner.get_mut();

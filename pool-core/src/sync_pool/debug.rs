@@ -3,7 +3,6 @@
 //! written before the value is published; [`SyncPool::leak_report`] reads them from any
 //! thread. See [`crate::debug`].
 
-use alloc::format;
 use alloc::vec::Vec;
 use core::panic::Location;
 use std::time::{Duration, Instant};
@@ -109,6 +108,13 @@ impl<T> SyncPool<T> {
     /// assert_eq!(report.rents[0].site.unwrap().line(), line!() - 4);
     /// ```
     pub fn leak_report(&self) -> LeakReport {
+        self.try_leak_report()
+            .unwrap_or_else(|| debug::report_failed())
+    }
+
+    /// The leak report, or `None` if the allocator refuses room for it (what `Drop` uses:
+    /// it must not abort).
+    pub(super) fn try_leak_report(&self) -> Option<LeakReport> {
         let now = now_ns();
         let mut entries = Vec::new();
         let mut rents = Vec::new();
@@ -131,25 +137,26 @@ impl<T> SyncPool<T> {
                     let born = r.born.load(Relaxed);
                     let tag = (born & TAGGED != 0).then(|| r.tag.load(Relaxed));
                     let age = Duration::from_nanos(now.saturating_sub(born & !TAGGED));
-                    entries.push((site(r.site.load(Relaxed)), tag, age));
+                    debug::try_push(&mut entries, (site(r.site.load(Relaxed)), tag, age))?;
                 }
                 if lock(st) & (REFS | EXCL) != 0 {
-                    rents.push(LeakedRent {
+                    let leaked = LeakedRent {
                         index: ((s as u32) << ADDR_BITS) | addr,
                         site: site(r.rent_site.load(Relaxed)),
                         exclusive: lock(st) & EXCL != 0,
-                    });
+                    };
+                    debug::try_push(&mut rents, leaked)?;
                 }
             }
         }
-        let (live, groups) = debug::sites::group(entries.into_iter());
-        LeakReport {
-            store: format!("SyncPool<{}>", core::any::type_name::<T>()),
+        let (live, groups) = debug::sites::group(entries.into_iter())?;
+        Some(LeakReport {
+            store: debug::try_string(&["SyncPool<", core::any::type_name::<T>(), ">"])?,
             id: self.id,
             live,
             groups,
             rents,
-        }
+        })
     }
 
     /// Panics with the [leak report](SyncPool::leak_report) if the pool holds any value

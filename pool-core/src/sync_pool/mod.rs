@@ -691,7 +691,10 @@ impl<T> Drop for SyncPool<T> {
     fn drop(&mut self) {
         #[cfg(feature = "debug")]
         if !self.is_empty() {
-            crate::debug::dropped_with(self.leak_report());
+            match self.try_leak_report() {
+                Some(report) => crate::debug::dropped_with(report),
+                None => crate::debug::dropped_unreported("SyncPool", self.id, self.len()),
+            }
         }
         self.drop_values();
     }
