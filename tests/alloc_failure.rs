@@ -20,10 +20,17 @@ static COUNTDOWN: AtomicUsize = AtomicUsize::new(0);
 /// Whether the armed failure happened.
 static FAILED: AtomicBool = AtomicBool::new(false);
 
+/// While set, every allocation is refused (for drops, which must not need memory).
+static REFUSE_ALL: AtomicBool = AtomicBool::new(false);
+
 struct FailNth;
 
 impl FailNth {
     fn should_fail() -> bool {
+        if REFUSE_ALL.load(Ordering::Relaxed) {
+            FAILED.store(true, Ordering::Relaxed);
+            return true;
+        }
         let step =
             COUNTDOWN.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
         if step == Ok(1) {
@@ -368,6 +375,43 @@ fn sync_pool_try_insert(n: usize) {
 /// A case: its name, and the body that fails allocation `n` (counted from arming).
 type Case = (&'static str, fn(usize));
 
+/// Every store dropped full (live values, pending blocks, leaked rents in debug mode)
+/// while the allocator refuses everything: dropping must not need memory, or it would
+/// abort. (Run once: `n` is not used.)
+fn drops_while_memory_is_refused(_: usize) {
+    let mut pool = Pool::new();
+    for i in 0..100 {
+        pool.insert(i.to_string());
+    }
+    let kept = pool.insert(String::from("rented"));
+    std::mem::forget(pool.rentals().rent_mut(kept).unwrap());
+    let shuffler: Shuffler<String> = Shuffler::new();
+    let blocks: Vec<_> = (0..20)
+        .map(|i| shuffler.alloc_with(3, |j| format!("{i}.{j}")))
+        .collect();
+    shuffler.free(blocks[0]);
+    shuffler.free(blocks[7]);
+    let mut binned = BinnedAllocator::new();
+    for i in 0..50 {
+        binned.alloc(1 + i * 37);
+    }
+    binned.alloc(100_000);
+    binned.alloc_aligned(100, 1 << 13);
+    let sync: SyncPool<String> = SyncPool::new();
+    for i in 0..50 {
+        sync.insert(i.to_string());
+    }
+    REFUSE_ALL.store(true, Ordering::Relaxed);
+    drop(pool);
+    drop(shuffler);
+    drop(binned);
+    drop(sync);
+    REFUSE_ALL.store(false, Ordering::Relaxed);
+    // Refusals (debug mode's leak reports ask for memory) are expected and survived: one
+    // run is enough.
+    FAILED.store(false, Ordering::Relaxed);
+}
+
 const CASES: &[Case] = &[
     ("pool_try_insert", pool_try_insert),
     ("pool_try_reserve", pool_try_reserve),
@@ -378,6 +422,10 @@ const CASES: &[Case] = &[
     ("binned_try_alloc", binned_try_alloc),
     ("binned_restore", binned_restore),
     ("sync_pool_try_insert", sync_pool_try_insert),
+    (
+        "drops_while_memory_is_refused",
+        drops_while_memory_is_refused,
+    ),
 ];
 
 /// Most failure points tried per case (each is one child process).

@@ -785,47 +785,59 @@ impl<T> Drop for Shuffler<T> {
             Some(report) => crate::debug::dropped_with(report),
             None => crate::debug::dropped_unreported("Shuffler", self.id, self.len()),
         }
-        // Drop every element still here: live, zombie (guards are gone: `&mut self`) and
-        // pending. Chunks free their memory afterwards, even if a `Drop` panics.
-        let inner = self.inner.get_mut();
-        let mut blocks: Vec<Block> = inner.pending.drain(..).map(|p| p.block).collect();
-        for s in &mut inner.slots {
-            match s.state() {
-                State::Live { block, .. } | State::Zombie { block, .. } => blocks.push(block),
-                State::Vacant => {}
-            }
-            *s = Slot::vacant(s.version & !1, NONE);
+        // Drop every element still here: pending, then live and zombie blocks (guards are
+        // gone: `&mut self`). Chunks free their memory afterwards, even if a `Drop` panics.
+        // Nothing is allocated here: a store dropped while memory is short must not abort.
+        /// Drops the blocks from where it stands; if an element's `Drop` panics, the
+        /// guard's own drop goes on with the rest, so every element is dropped once (a
+        /// second panic aborts, as in `Vec`). Each block leaves the bookkeeping (the
+        /// cursor moves past it, its slot turns vacant) before its elements are dropped.
+        struct DropAll<'a, T> {
+            inner: &'a mut Inner<T>,
+            pending: usize,
+            slot: usize,
         }
-        let slices: Vec<*mut [T]> = blocks
-            .into_iter()
-            .map(|b| core::ptr::slice_from_raw_parts_mut(inner.block_ptr(b), b.len as usize))
-            .collect();
-        /// Drops the blocks not yet dropped if one of them panics, as `Vec` does: every
-        /// element is dropped once (a second panic aborts, as in `Vec`).
-        struct Rest<T> {
-            slices: Vec<*mut [T]>,
-            next: usize,
-        }
-        impl<T> Rest<T> {
-            fn drop_all(&mut self) {
-                while self.next < self.slices.len() {
-                    let s = self.slices[self.next];
-                    self.next += 1;
-                    // SAFETY: each slice holds initialised elements (module invariant),
-                    // listed once, and `next` moves past it before it is dropped.
-                    unsafe { core::ptr::drop_in_place(s) };
+        impl<T> DropAll<'_, T> {
+            fn run(&mut self) {
+                while let Some(p) = self.inner.pending.get(self.pending) {
+                    let block = p.block;
+                    self.pending += 1;
+                    self.drop_block(block);
                 }
+                while let Some(s) = self.inner.slots.get_mut(self.slot) {
+                    self.slot += 1;
+                    let block = match s.state() {
+                        State::Live { block, .. } | State::Zombie { block, .. } => Some(block),
+                        State::Vacant => None,
+                    };
+                    *s = Slot::vacant(s.version & !1, NONE);
+                    if let Some(block) = block {
+                        self.drop_block(block);
+                    }
+                }
+                self.inner.pending.clear();
+            }
+
+            fn drop_block(&mut self, b: Block) {
+                let s =
+                    core::ptr::slice_from_raw_parts_mut(self.inner.block_ptr(b), b.len as usize);
+                // SAFETY: the block holds `len` initialised elements (module invariant), and
+                // it is dropped once: the cursor has moved past it (and a live or zombie
+                // block's slot is vacant) before its elements are dropped.
+                unsafe { core::ptr::drop_in_place(s) };
             }
         }
-        impl<T> Drop for Rest<T> {
+        impl<T> Drop for DropAll<'_, T> {
             fn drop(&mut self) {
-                self.drop_all();
+                self.run();
             }
         }
-        // Drops the blocks in order; if one panics, `rest` drops the others while
-        // unwinding (and finds nothing left otherwise).
-        let mut rest = Rest { slices, next: 0 };
-        rest.drop_all();
+        let mut all = DropAll {
+            inner: self.inner.get_mut(),
+            pending: 0,
+            slot: 0,
+        };
+        all.run();
     }
 }
 
