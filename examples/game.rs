@@ -240,7 +240,12 @@ impl World {
             for &b in bytes {
                 self.wire_checksum = (self.wire_checksum ^ b as u64).wrapping_mul(0x100_0000_01b3);
             }
-            self.messages.free(block);
+            // The "transport" completes with the pointer it was handed, as a C socket API
+            // does; the allocator leads from it back to the block to free.
+            let sent = bytes.as_ptr();
+            let done = self.messages.handle_of(sent).expect("a block being sent");
+            assert_eq!(done, block);
+            self.messages.free(done);
             self.envelopes.release(envelope);
         }
     }
