@@ -22,6 +22,11 @@ impl BinnedAllocator {
 
     /// The live blocks grouped by allocation site and tag, with counts and ages.
     ///
+    /// # Panics
+    ///
+    /// If the allocator refuses memory for the report. (A store being dropped never
+    /// panics or aborts for that: it writes one line instead.)
+    ///
     /// # Examples
     ///
     /// ```

@@ -25,10 +25,10 @@ impl<T> Pool<T> {
         let mut next = self.occupancy.next_from(0);
         while let Some(i) = next {
             let slot = &mut self.slots[i];
-            assert!(slot.is_occupied(), "occupancy map marks a vacant slot");
-            // SAFETY: the slot is occupied (just checked).
-            let handle = unsafe { Self::handle_of(i as u32, slot) };
+            let generation = slot.generation;
             let value = slot.get_mut().expect("occupancy map marks a vacant slot");
+            // SAFETY: `get_mut` found the slot occupied, so `generation` is odd (invariant 1).
+            let handle = unsafe { Handle::from_generation(i as u32, generation) };
             if !keep(handle, value) {
                 // SAFETY: slot `i` was marked occupied, so it is occupied (invariant 1); `keep`
                 // could not change that through the `&mut T` it was given.

@@ -27,6 +27,11 @@ impl<T> Pool<T> {
     /// rent guards not given back. Taken while a [`Rentals`](super::Rentals) session is
     /// alive it would list live guards too; through `&Pool` none can be.
     ///
+    /// # Panics
+    ///
+    /// If the allocator refuses memory for the report. (A store being dropped never
+    /// panics or aborts for that: it writes one line instead.)
+    ///
     /// # Examples
     ///
     /// ```

@@ -24,6 +24,11 @@ impl<T> Shuffler<T> {
     /// The live blocks grouped by allocation site and tag (with counts and ages), and the
     /// rents not given back (guards alive now, or leaked), with the site of each rent.
     ///
+    /// # Panics
+    ///
+    /// If the allocator refuses memory for the report. (A store being dropped never
+    /// panics or aborts for that: it writes one line instead.)
+    ///
     /// # Examples
     ///
     /// ```

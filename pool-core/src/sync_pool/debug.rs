@@ -94,6 +94,11 @@ impl<T> SyncPool<T> {
     /// guards alive now or leaked (with where they were taken). Safe to call while other
     /// threads work (a snapshot).
     ///
+    /// # Panics
+    ///
+    /// If the allocator refuses memory for the report. (A store being dropped never
+    /// panics or aborts for that: it writes one line instead.)
+    ///
     /// # Examples
     ///
     /// ```
