@@ -4,7 +4,8 @@
 //! live; iteration over 100k slots with 50% holes; and, for `Pool` only, `get` and
 //! `rent` side by side to show that plain access does not pay for guards; and recycling
 //! of 1500-byte buffers against opool, object-pool, lifeguard and lockfree-object-pool
-//! (one acquire + release, and 16 acquires then 16 releases).
+//! (one acquire + release, and 16 acquires then 16 releases, by handle and as a
+//! `Recycler`'s guards).
 
 // criterion_group! generates an undocumented function.
 #![allow(missing_docs)]
@@ -422,6 +423,32 @@ fn recycling(c: &mut Criterion) {
         let pool = lockfree_object_pool::LinearObjectPool::new(buffer, |_| {});
         b.iter(|| {
             let mut gs: [_; BATCH] = core::array::from_fn(|_| pool.pull());
+            for g in &mut gs {
+                touch(g);
+            }
+        });
+    });
+    g.finish();
+
+    // The same batch held as RAII guards, as opool's users hold theirs: a `Recycler`
+    // session's leases.
+    let mut g = c.benchmark_group("recycle_1500B/acquire16_release16_guards");
+    g.throughput(Throughput::Elements(BATCH as u64));
+    g.bench_function("pool", |b| {
+        let mut pool: Pool<Buf> = Pool::new();
+        pool.reserve(BATCH);
+        b.iter(|| {
+            let recycler = pool.recycler();
+            let mut gs: [_; BATCH] = core::array::from_fn(|_| recycler.acquire());
+            for g in &mut gs {
+                touch(g);
+            }
+        });
+    });
+    g.bench_function("opool_LocalPool", |b| {
+        let pool = opool::LocalPool::new(64, BufAlloc);
+        b.iter(|| {
+            let mut gs: [_; BATCH] = core::array::from_fn(|_| pool.get());
             for g in &mut gs {
                 touch(g);
             }

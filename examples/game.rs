@@ -160,10 +160,13 @@ impl World {
         for h in hs {
             self.entities.release(h);
         }
-        let shots: Vec<_> = (0..1024).map(|_| self.projectiles.acquire()).collect();
-        for h in shots {
-            self.projectiles.release(h);
-        }
+        // Or as a recycler session: 1024 guards alive at once, each released (reset and
+        // kept as a spare) when the batch is dropped. A session never moves the values its
+        // leases point into, so the room is reserved first.
+        self.projectiles.reserve(1024);
+        let recycler = self.projectiles.recycler();
+        let shots: Vec<_> = (0..1024).map(|_| recycler.acquire()).collect();
+        drop(shots);
         let envelopes: Vec<_> = (0..4096).map(|_| self.envelopes.acquire()).collect();
         for h in envelopes {
             self.envelopes.release(h);

@@ -183,6 +183,37 @@ fn pool_release_and_guards(n: usize) {
     assert!(pool[h].is_empty());
 }
 
+/// A recycler's leases while memory is refused: acquires report `AllocFailed` or
+/// succeed, releases that cannot remember a spare drop the value instead (never abort),
+/// and the session keeps working.
+fn pool_recycler(n: usize) {
+    let mut pool: Pool<Vec<u8>> = Pool::with_capacity(32);
+    arm(n);
+    for _ in 0..3 {
+        let recycler = pool.recycler();
+        let mut leases: [_; 32] = core::array::from_fn(|_| recycler.try_acquire());
+        for lease in leases.iter_mut().flatten() {
+            assert!(lease.is_empty());
+            if lease.try_reserve(1).is_ok() {
+                lease.push(1);
+            }
+        }
+        for r in &leases {
+            assert!(matches!(r, Ok(_) | Err(PoolError::AllocFailed)));
+        }
+    }
+    disarm();
+    assert_eq!(pool.len(), 0);
+    let spares = pool.stats().spares;
+    let recycler = pool.recycler();
+    assert_eq!(recycler.room(), 32);
+    let lease = recycler.acquire();
+    assert!(lease.is_empty());
+    drop(lease);
+    drop(recycler);
+    assert!(pool.stats().spares >= spares.min(1));
+}
+
 fn arena_try(n: usize) {
     arm(n);
     let fresh = Arena::try_with_capacity(100);
@@ -417,6 +448,7 @@ const CASES: &[Case] = &[
     ("pool_try_reserve", pool_try_reserve),
     ("pool_try_acquire", pool_try_acquire),
     ("pool_release_and_guards", pool_release_and_guards),
+    ("pool_recycler", pool_recycler),
     ("arena_try", arena_try),
     ("shuffler_try_alloc", shuffler_try_alloc),
     ("binned_try_alloc", binned_try_alloc),

@@ -27,6 +27,13 @@ pub enum PoolError {
     CapacityOverflow,
     /// The global allocator refused the memory.
     AllocFailed,
+    /// A [`Recycler`](crate::Recycler) has no spare, free slot or unused capacity left:
+    /// it never moves the pool's values (its leases point into them), so it cannot grow
+    /// the pool. Reserve room before opening it.
+    NoRoomInPlace {
+        /// Slots the pool had room for.
+        capacity: usize,
+    },
 }
 
 impl fmt::Display for PoolError {
@@ -37,6 +44,11 @@ impl fmt::Display for PoolError {
             }
             PoolError::CapacityOverflow => f.write_str("pool capacity overflow"),
             PoolError::AllocFailed => f.write_str("memory allocation failed"),
+            PoolError::NoRoomInPlace { capacity } => write!(
+                f,
+                "no room left without moving the pool's values (room for {capacity}); \
+                 reserve before opening the recycler"
+            ),
         }
     }
 }

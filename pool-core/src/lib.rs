@@ -24,7 +24,8 @@
 //! - [`Pool<T>`]: many values of one type that come and go, named by [`Handle<T>`]. O(1)
 //!   insert, get and remove; [`acquire`](Pool::acquire) / [`release`](Pool::release)
 //!   recycle whole objects (and their allocations) in place through the [`Reset`] trait,
-//!   also as RAII [`Recycled`] guards ([`Pool::acquire_guard`]); rent
+//!   also as RAII [`Recycled`] guards ([`Pool::acquire_guard`]), or many [`Lease`]
+//!   guards at once from a [`Recycler`] ([`Pool::recycler`]); rent
 //!   guards ([`Pool::rent`], and [`Rentals`] for many exclusive rents at once) give
 //!   run-time-checked access.
 //! - [`SyncPool<T>`] (with `std`): the same from any thread through `&self`: sharded (a
@@ -141,7 +142,7 @@ pub use crate::error::{
 pub use crate::handle::Handle;
 #[doc(inline)]
 pub use crate::pool::{
-    Pool, PoolBuilder, PoolStats, Recycled, Rent, RentMut, Rentals, VacantEntry,
+    Lease, Pool, PoolBuilder, PoolStats, Recycled, Recycler, Rent, RentMut, Rentals, VacantEntry,
 };
 #[doc(inline)]
 pub use crate::pooled::{Pooled, Reset};

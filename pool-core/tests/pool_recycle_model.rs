@@ -1,14 +1,15 @@
 //! Model-based property test of in-place recycling: a bounded or growing `Pool` under
-//! random inserts, removes, releases (some with a panicking `Reset`), acquires (handles
-//! and `Recycled` guards), spare trimming and `clear`, against a model that knows which
-//! value every handle and every spare holds. Every value is dropped exactly once.
+//! random inserts, removes, releases (some with a panicking `Reset`), acquires (handles,
+//! `Recycled` guards, and batches of `Recycler` leases alive at once), spare trimming and
+//! `clear`, against a model that knows which value every handle and every spare holds.
+//! Every value is dropped exactly once.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
-use pool_core::{Handle, Pool, PoolError, Recycled, Reset};
+use pool_core::{Handle, Lease, Pool, PoolError, Recycled, Reset};
 use proptest::prelude::*;
 
 /// A value that records its own drop; `reset` panics for ids divisible by 5.
@@ -44,6 +45,29 @@ enum Op {
     ShrinkSpares(usize),
     ClearSpares,
     Clear,
+    /// Reserve room, then open a `Recycler` and run these steps with its leases.
+    Session(usize, Vec<Step>),
+}
+
+/// One step inside a `Recycler` session.
+#[derive(Clone, Debug)]
+enum Step {
+    Acquire,
+    /// Dirty the value of lease `i` through the lease.
+    Dirty(usize),
+    /// Drop lease `i` (its value is released).
+    Drop(usize),
+    /// Keep lease `i`'s value under its handle.
+    Keep(usize),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => Just(Step::Acquire),
+        2 => any::<usize>().prop_map(Step::Dirty),
+        3 => any::<usize>().prop_map(Step::Drop),
+        1 => any::<usize>().prop_map(Step::Keep),
+    ]
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -56,7 +80,30 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..4).prop_map(Op::ShrinkSpares),
         1 => Just(Op::ClearSpares),
         1 => Just(Op::Clear),
+        2 => (0usize..4, prop::collection::vec(step(), 0..12)).prop_map(|(r, s)| Op::Session(r, s)),
     ]
+}
+
+/// Drops a lease: its value becomes a spare, or is dropped if its `reset` panics.
+fn drop_lease(lease: Lease<'_, Item>, id: usize, gone: &mut Vec<usize>, spares: &mut Vec<usize>) {
+    let r = catch_unwind(AssertUnwindSafe(move || drop(lease)));
+    if id % 5 == 0 {
+        assert!(r.is_err(), "reset of {id} must panic");
+        gone.push(id);
+    } else {
+        assert!(r.is_ok());
+        spares.push(id);
+    }
+}
+
+fn new_item(drops: &Rc<RefCell<Vec<u32>>>) -> Item {
+    let mut counts = drops.borrow_mut();
+    counts.push(0);
+    Item {
+        id: counts.len() - 1,
+        dirty: true,
+        drops: drops.clone(),
+    }
 }
 
 struct Harness {
@@ -74,12 +121,73 @@ struct Harness {
 
 impl Harness {
     fn make(&mut self) -> Item {
-        let mut drops = self.drops.borrow_mut();
-        drops.push(0);
-        Item {
-            id: drops.len() - 1,
-            dirty: true,
-            drops: self.drops.clone(),
+        new_item(&self.drops)
+    }
+
+    /// A `Recycler` session: leases of many values alive at once.
+    fn session(&mut self, reserve: usize, steps: Vec<Step>) {
+        if self.bound.is_none() {
+            self.pool.reserve(reserve);
+        }
+        let recycler = self.pool.recycler();
+        let mut leases: Vec<(Lease<'_, Item>, usize)> = Vec::new();
+        for step in steps {
+            match step {
+                Step::Acquire => {
+                    let full = self
+                        .bound
+                        .is_some_and(|b| self.live.len() + leases.len() + self.spares.len() >= b);
+                    let room = recycler.room();
+                    let fresh = new_item(&self.drops);
+                    let fresh_id = fresh.id;
+                    let r = recycler.try_acquire_with(|| fresh);
+                    match self.spares.pop() {
+                        Some(id) => {
+                            let lease = r.unwrap();
+                            assert_eq!((lease.id, lease.dirty), (id, false));
+                            leases.push((lease, id));
+                            self.gone.push(fresh_id); // `make` was not called
+                        }
+                        None if full => {
+                            assert!(matches!(r, Err(PoolError::Full { .. })));
+                            self.gone.push(fresh_id);
+                        }
+                        None if room == 0 => {
+                            assert!(matches!(r, Err(PoolError::NoRoomInPlace { .. })));
+                            self.gone.push(fresh_id);
+                        }
+                        None => {
+                            let lease = r.unwrap();
+                            assert_eq!(lease.id, fresh_id);
+                            leases.push((lease, fresh_id));
+                        }
+                    }
+                }
+                Step::Dirty(i) if !leases.is_empty() => {
+                    let n = leases.len();
+                    leases[i % n].0.dirty = true;
+                }
+                Step::Drop(i) if !leases.is_empty() => {
+                    let n = leases.len();
+                    let (lease, id) = leases.remove(i % n);
+                    drop_lease(lease, id, &mut self.gone, &mut self.spares);
+                }
+                Step::Keep(i) if !leases.is_empty() => {
+                    let n = leases.len();
+                    let (lease, id) = leases.remove(i % n);
+                    let h = Lease::into_handle(lease);
+                    self.live.insert(h, id);
+                    self.issued.push(h);
+                }
+                _ => {}
+            }
+            // Every lease still reaches its own value.
+            for (lease, id) in &leases {
+                assert_eq!(lease.id, *id);
+            }
+        }
+        for (lease, id) in leases {
+            drop_lease(lease, id, &mut self.gone, &mut self.spares);
         }
     }
 
@@ -205,6 +313,7 @@ impl Harness {
                 self.pool.clear();
                 self.gone.extend(self.live.drain().map(|(_, id)| id));
             }
+            Op::Session(reserve, steps) => self.session(reserve, steps),
         }
     }
 

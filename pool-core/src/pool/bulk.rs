@@ -30,9 +30,10 @@ impl<T> Pool<T> {
             // SAFETY: `get_mut` found the slot occupied, so `generation` is odd (invariant 1).
             let handle = unsafe { Handle::from_generation(i as u32, generation) };
             if !keep(handle, value) {
-                // SAFETY: slot `i` was marked occupied, so it is occupied (invariant 1); `keep`
-                // could not change that through the `&mut T` it was given.
-                drop(unsafe { self.take_at(i) });
+                // SAFETY: slot `i` was marked occupied, so it is occupied (invariant 1) with
+                // `generation`; `keep` could not change either through the `&mut T` it
+                // was given.
+                drop(unsafe { self.take_at(i, generation.wrapping_add(1)) });
             }
             next = self.occupancy.next_from(i + 1);
         }
@@ -112,8 +113,9 @@ impl<T> Pool<T> {
     unsafe fn drain_at(&mut self, i: usize) -> (usize, Handle<T>, T) {
         // SAFETY: marked occupied (caller), so slot `i` is occupied (invariant 1).
         let handle = unsafe { Self::handle_of(i as u32, &self.slots[i]) };
-        // SAFETY: marked occupied (caller), so slot `i` is occupied (invariant 1).
-        let value = unsafe { self.take_at(i) };
+        // SAFETY: marked occupied (caller), so slot `i` is occupied (invariant 1), with
+        // the generation its handle carries.
+        let value = unsafe { self.take_at(i, handle.generation().wrapping_add(1)) };
         (i, handle, value)
     }
 }

@@ -58,6 +58,8 @@ mod iter;
 mod occupancy;
 pub(crate) mod raw;
 mod recycle;
+mod recycler;
+mod remove;
 mod rent;
 #[cfg(feature = "serde")]
 mod serde;
@@ -70,6 +72,7 @@ pub use self::builder::PoolBuilder;
 pub use self::entry::VacantEntry;
 pub use self::iter::{Drain, IntoIter, Iter, IterMut, Keys, Values, ValuesMut};
 pub use self::recycle::Recycled;
+pub use self::recycler::{Lease, Recycler};
 pub use self::rent::{Rent, RentMut, Rentals};
 
 use self::occupancy::Occupancy;
@@ -446,6 +449,27 @@ impl<T> Pool<T> {
         unsafe { Handle::from_generation(i, slot.generation) }
     }
 
+    /// Slot `i`, reached without a reference to the whole slot slice.
+    ///
+    /// A [`Lease`] keeps a pointer into its slot (and its holder may keep a `&mut T` from
+    /// it) while the [`Recycler`] it came from acquires and releases other slots. A
+    /// reference to the whole slice would assert access to every slot, the lease's one
+    /// included, so every path a recycler takes reaches slots only through this (or
+    /// `slots.as_mut_ptr()`), and only the slot it works on.
+    ///
+    /// # Safety
+    ///
+    /// - `i < slots.len()`.
+    #[inline(always)]
+    unsafe fn slot_mut(slots: &mut Vec<Slot<T>>, i: usize) -> &mut Slot<T> {
+        debug_assert!(i < slots.len());
+        // SAFETY: in bounds (caller), so the pointer is to an initialised `Slot` inside
+        // the allocation; `as_mut_ptr` creates no reference to the buffer, and nothing
+        // else refers to slot `i` while the pool is borrowed mutably (a lease's slot is
+        // reached only once the lease is being dropped).
+        unsafe { &mut *slots.as_mut_ptr().add(i) }
+    }
+
     /// Number of live values.
     ///
     /// # Examples
@@ -537,9 +561,9 @@ impl<T> Pool<T> {
         if head != NONE {
             // Fast path: reuse the most recently freed slot.
             let i = head as usize;
-            debug_assert!(i < self.slots.len() && !self.slots[i].is_occupied());
             // SAFETY: free-list indices are in bounds (invariant 3).
-            let slot = unsafe { self.slots.get_unchecked_mut(i) };
+            let slot = unsafe { Self::slot_mut(&mut self.slots, i) };
+            debug_assert!(!slot.is_occupied());
             self.free_head = slot.next_free();
             let generation = slot.generation.wrapping_add(1);
             slot.fill(value, generation);
@@ -675,7 +699,10 @@ impl<T> Pool<T> {
             generation
         } else {
             debug_assert_eq!(index, self.free_head);
-            let slot = &mut self.slots[i];
+            debug_assert!(i < self.slots.len());
+            // SAFETY: `index` is the free-list head (`vacant_index`), so it is in bounds
+            // (invariant 3).
+            let slot = unsafe { Self::slot_mut(&mut self.slots, i) };
             self.free_head = slot.next_free();
             let generation = slot.generation.wrapping_add(1);
             slot.fill(value, generation);
@@ -808,78 +835,9 @@ impl<T> Pool<T> {
         }))
     }
 
-    // === impl Pool: remove ===
-
-    /// Removes and returns the value `h` names; `None` if `h` is not live here.
-    ///
-    /// The handle, and every copy of it, is invalid from now on.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut pool = pool_core::Pool::new();
-    /// let h = pool.insert(String::from("x"));
-    /// assert_eq!(pool.remove(h).as_deref(), Some("x"));
-    /// assert_eq!(pool.remove(h), None);
-    /// ```
-    #[inline]
-    pub fn remove(&mut self, h: Handle<T>) -> Option<T> {
-        self.live_slot(h)?;
-        // SAFETY: `h` is live, so its slot is occupied (invariant 5).
-        Some(unsafe { self.take_at(h.index() as usize) })
-    }
-
-    /// Moves the value out of slot `i` and updates every piece of bookkeeping.
-    ///
-    /// # Safety
-    ///
-    /// - `i < self.slots.len()` and slot `i` is occupied.
-    #[inline(always)]
-    unsafe fn take_at(&mut self, i: usize) -> T {
-        debug_assert!(self.slots[i].is_occupied());
-        // SAFETY: `i` is in bounds (caller).
-        let slot = unsafe { self.slots.get_unchecked_mut(i) };
-        // Even, because the generation was odd (invariant 1).
-        let next = slot.generation.wrapping_add(1);
-        let value = if next == self.key {
-            // The version wraps to 0: the slot retires for good (invariant 0).
-            self.retired += 1;
-            // SAFETY: occupied (caller); `next` is even.
-            unsafe { slot.take(next, NONE) }
-        } else {
-            let head = self.free_head;
-            self.free_head = i as u32;
-            // SAFETY: occupied (caller); `next` is even.
-            unsafe { slot.take(next, head) }
-        };
-        // SAFETY: `i` is in bounds (caller) and was occupied until just now.
-        unsafe { self.count_removal(i) };
-        value
-    }
-
-    /// The pool-wide bookkeeping of taking the value in slot `i` out of use (by `remove`
-    /// or `release`): counters, the registry, debug sites and the occupancy byte. The
-    /// slot itself is the caller's to update, before this: the occupancy byte is stored
-    /// last, because a byte store may alias anything and would make the compiler reload
-    /// every field read after it.
-    ///
-    /// # Safety
-    ///
-    /// - `i < self.slots.len()`, and the value in slot `i` is being taken out of use (the
-    ///   slot was occupied when the caller's operation began).
-    #[inline(always)]
-    unsafe fn count_removal(&mut self, i: usize) {
-        self.counters.removes += 1;
-        self.link.publish_len(self.len());
-        #[cfg(feature = "debug")]
-        self.sites.forget(i);
-        // SAFETY: `i < slots.len()` (caller), and every slot index is covered (occupancy
-        // invariant).
-        unsafe { self.occupancy.clear(i) };
-    }
-
-    // Bulk removal (`retain`, `clear`, `drain`) lives in `bulk.rs`, capacity and growth in
-    // `capacity.rs`, recycling in `recycle.rs`, rent guards in `rent.rs`.
+    // Removal of one value lives in `remove.rs`, bulk removal (`retain`, `clear`, `drain`)
+    // in `bulk.rs`, capacity and growth in `capacity.rs`, recycling in `recycle.rs` (and
+    // its sessions with many guards in `recycler.rs`), rent guards in `rent.rs`.
 
     // === impl Pool: internals ===
 

@@ -50,26 +50,23 @@ impl<T> Pool<T> {
     where
         T: Reset,
     {
-        let Some(slot) = self.live_slot(h) else {
+        if self.live_slot(h).is_none() {
             return false;
-        };
+        }
+        let (i, next) = (h.index() as usize, Self::vacated_generation(h));
         // A slot whose generation would wrap retires (`remove`); past the spare limit, or
         // with no room to remember the spare, the value is simply dropped.
-        if slot.generation.wrapping_add(1) == self.key
-            || self.spares.len() >= self.max_spares
-            || (self.spares.len() == self.spares.capacity() && !self.grow_spares())
-        {
-            self.release_by_dropping(h);
+        if !self.can_keep_spare(next) {
+            // SAFETY: `h` is live, so slot `i` is in bounds and occupied with `h`'s
+            // generation (invariant 5), and `&mut self` rules out any reference to it.
+            unsafe { self.release_by_dropping(i, next) };
             return true;
         }
-        let i = h.index() as usize;
         // Read before the slot is written, so the compiler need not read them again.
         let (spares, len) = (self.spares.as_mut_ptr(), self.spares.len());
         // SAFETY: `i < slots.len()`: the handle is live (invariant 5).
-        let slot = unsafe { self.slots.get_unchecked_mut(i) };
-        let next = slot.generation.wrapping_add(1);
-        // SAFETY: occupied (live handle); `next` is even, and not the key because the
-        // version was below `u32::MAX` (checked above).
+        let slot = unsafe { Self::slot_mut(&mut self.slots, i) };
+        // SAFETY: occupied (live handle); `next` is even, and not the key (checked above).
         unsafe { slot.make_spare(next) };
         let value = slot.value_ptr();
         // SAFETY: `len < capacity` (checked above), so the write stays in the allocation
@@ -95,10 +92,17 @@ impl<T> Pool<T> {
     }
 
     /// `release` when the value cannot stay a spare: it is removed and dropped.
+    ///
+    /// # Safety
+    ///
+    /// - `i < self.slots.len()`, slot `i` is occupied and `next` is one more than its
+    ///   generation.
     #[cold]
     #[inline(never)]
-    fn release_by_dropping(&mut self, h: Handle<T>) {
-        drop(self.remove(h));
+    unsafe fn release_by_dropping(&mut self, i: usize, next: u32) {
+        // SAFETY: as this function's (caller): the bookkeeping is done before the value
+        // is dropped.
+        drop(unsafe { self.take_at(i, next) });
     }
 
     /// Inserts a recycled value: a spare if there is one (already reset), else one built
@@ -207,20 +211,30 @@ impl<T> Pool<T> {
         Ok(self.commit(index, value))
     }
 
+    /// Whether a value leaving its slot at generation `next` can stay there as a spare:
+    /// the slot does not retire, the spare limit is not reached, and there is room to
+    /// remember the spare (made now if need be).
+    #[inline]
+    pub(super) fn can_keep_spare(&mut self, next: u32) -> bool {
+        next != self.key
+            && self.spares.len() < self.max_spares
+            && (self.spares.len() < self.spares.capacity() || self.grow_spares())
+    }
+
     /// Makes room for one more spare index; `false` if the allocator refuses.
     #[cold]
     #[inline(never)]
-    fn grow_spares(&mut self) -> bool {
+    pub(super) fn grow_spares(&mut self) -> bool {
         self.spares.try_reserve(1).is_ok()
     }
 
     /// Makes the spare in slot `index` (just popped off `spares`) live again, in place.
     #[inline]
     #[cfg_attr(feature = "debug", track_caller)]
-    fn revive_spare(&mut self, index: u32) -> Handle<T> {
+    pub(super) fn revive_spare(&mut self, index: u32) -> Handle<T> {
         let i = index as usize;
         // SAFETY: spare indices are slot indices (invariant 2).
-        let slot = unsafe { self.slots.get_unchecked_mut(i) };
+        let slot = unsafe { Self::slot_mut(&mut self.slots, i) };
         let generation = slot.generation.wrapping_add(1);
         slot.revive(generation);
         self.counters.acquire_hits += 1;
@@ -247,7 +261,7 @@ impl<T> Pool<T> {
         self.free_head = index;
         // SAFETY: `index` named a spare (invariant 2); it is off `spares` now and goes on
         // the free list, so the pool is consistent before the value's `Drop` runs.
-        unsafe { self.slots[index as usize].drop_spare(head) };
+        unsafe { Self::slot_mut(&mut self.slots, index as usize).drop_spare(head) };
         true
     }
 

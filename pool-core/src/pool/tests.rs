@@ -42,6 +42,26 @@ fn releasing_at_the_wrap_retires_the_slot_instead_of_keeping_a_spare() {
 }
 
 #[test]
+fn a_lease_dropped_at_the_wrap_retires_its_slot() {
+    let mut pool: Pool<alloc::vec::Vec<u8>> = Pool::new();
+    let h = pool.acquire();
+    let h = pool.force_version(h, u32::MAX - 2);
+    assert!(pool.release(h));
+    {
+        let recycler = pool.recycler();
+        let room = recycler.room();
+        // Revives the spare at the last version; dropping the lease retires the slot.
+        let lease = recycler.acquire();
+        assert_eq!(Lease::handle(&lease).index(), h.index());
+        drop(lease);
+        assert_eq!(recycler.room(), room - 1);
+    }
+    let s = pool.stats();
+    assert_eq!((s.len, s.spares, s.retired_slots), (0, 0, 1));
+    assert_eq!(pool.slots[h.index() as usize].generation, pool.key);
+}
+
+#[test]
 fn zero_sized_and_over_aligned_values_recycle_in_place() {
     #[derive(Default, Clone, Copy, PartialEq, Debug)]
     #[repr(align(4096))]
