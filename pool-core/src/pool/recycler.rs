@@ -4,8 +4,9 @@
 //! [`Pool::acquire_guard`] gives one guard at a time, because the guard borrows the pool
 //! mutably. A recycler borrows the pool mutably once and hands out leases through
 //! `&self`, the way opool's and object-pool's guards work: a lease derefs to its value
-//! with no lookup, and when dropped it releases the value (reset, kept in its slot as a
-//! spare) exactly as [`Pool::release`] does.
+//! with no lookup, and when dropped it releases the value as [`Pool::release`] does:
+//! reset, and kept in its slot as a spare (dropped instead past the spare limit, or if
+//! `reset` panics).
 //!
 //! # Why a recycler never grows the pool
 //!
