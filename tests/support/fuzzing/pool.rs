@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use pool_core::{Handle, Pool, PoolError, RentError, TryInsertError};
+use pool_core::{Handle, Lease, Pool, PoolError, RentError, TryInsertError};
 
 use super::{pick, Drops, Input, Tracked};
 
@@ -146,6 +146,55 @@ pub fn run(data: &[u8]) {
                     model.insert(h, next);
                     issued.push(h);
                 }
+            }
+            18 if op & 0x80 != 0 => {
+                // A recycler session: leases alive at once, released or kept.
+                let recycler = pool.recycler();
+                let mut leases = Vec::new();
+                for _ in 0..input.u8() % 16 {
+                    let b = input.u8();
+                    match b % 3 {
+                        0 => {
+                            let room = recycler.room();
+                            next += 1;
+                            let id = next;
+                            let made = &mut drops;
+                            match recycler.try_acquire_with(|| made.make(id)) {
+                                Ok(lease) if spares > 0 => {
+                                    assert_eq!(lease.id, 0, "a spare comes back reset");
+                                    spares -= 1;
+                                    leases.push(lease);
+                                }
+                                Ok(lease) => {
+                                    assert_eq!(lease.id, id);
+                                    leases.push(lease);
+                                }
+                                Err(e) => {
+                                    assert_eq!((spares, room), (0, 0), "{e}");
+                                    assert!(matches!(
+                                        e,
+                                        PoolError::Full { .. } | PoolError::NoRoomInPlace { .. }
+                                    ));
+                                }
+                            }
+                        }
+                        1 if !leases.is_empty() => {
+                            let n = leases.len();
+                            drop(leases.swap_remove(b as usize / 3 % n));
+                            spares += 1;
+                        }
+                        2 if !leases.is_empty() => {
+                            let n = leases.len();
+                            let lease = leases.swap_remove(b as usize / 3 % n);
+                            let id = lease.id;
+                            let h = Lease::into_handle(lease);
+                            assert!(model.insert(h, id).is_none(), "handle issued twice");
+                            issued.push(h);
+                        }
+                        _ => {}
+                    }
+                }
+                spares += leases.len();
             }
             18 => {
                 let _ = pool.try_reserve(input.u8() as usize);
