@@ -1,6 +1,7 @@
 //! The pieces of `Pool`'s API that slab and slotmap users expect: shrinking, exact
-//! reservations, iteration from both ends, vacant entries, fallible initialisers, and a
-//! `const fn new`.
+//! reservations, iteration from both ends, vacant entries, fallible initialisers, a
+//! `const fn new`, unchecked access, and from a reference back to its handle (slab's
+//! `key_of`).
 
 mod common;
 
@@ -269,4 +270,77 @@ fn clone_from_a_never_used_pool_keeps_handles_apart() {
     }
     assert_eq!(dst[a], 2, "growing must not change the pool's key");
     assert!(dst.get(old).is_none());
+}
+
+#[test]
+fn handle_of_leads_from_a_reference_back_to_its_handle() {
+    let mut pool = Pool::new();
+    let hs: Vec<_> = (0..100u64).map(|i| pool.insert(i)).collect();
+    for &h in hs.iter().step_by(3) {
+        pool.remove(h);
+    }
+    for (h, v) in pool.iter() {
+        assert_eq!(pool.handle_of(v), Some(h));
+    }
+    // Equal values elsewhere, and another pool's values, are not this pool's.
+    let copy = pool[hs[1]];
+    assert_eq!(pool.handle_of(&copy), None);
+    let mut other = Pool::new();
+    let o = other.insert(1u64);
+    assert_eq!(pool.handle_of(&other[o]), None);
+    assert_eq!(other.handle_of(&other[o]), Some(o));
+    // After growth (the values moved), fresh references still lead back.
+    let more: Vec<_> = (0..1000u64).map(|i| pool.insert(i)).collect();
+    assert!(more.iter().all(|&h| pool.handle_of(&pool[h]) == Some(h)));
+}
+
+#[test]
+fn handle_of_gives_a_reused_slot_its_new_handle() {
+    let mut pool: Pool<Vec<u8>> = Pool::new();
+    let a = pool.acquire();
+    let b = pool.acquire();
+    let addr_a = &pool[a] as *const Vec<u8>;
+    pool.release(a); // a spare now, in the same place
+    pool.remove(b);
+    // A reference to the spare's place cannot be made safely; compare through a live
+    // value revived there instead: it gets the new handle, never the old one.
+    let a2 = pool.acquire();
+    assert_eq!(&pool[a2] as *const Vec<u8>, addr_a);
+    assert_eq!(pool.handle_of(&pool[a2]), Some(a2));
+    assert_ne!(Some(a), pool.handle_of(&pool[a2]));
+    assert!(pool.handle_of(&Vec::new()).is_none());
+}
+
+#[test]
+fn handle_of_zero_sized_and_over_aligned_values() {
+    let mut units = Pool::new();
+    let hs: Vec<_> = (0..10).map(|_| units.insert(())).collect();
+    for &h in &hs {
+        assert_eq!(units.handle_of(&units[h]), Some(h));
+    }
+    assert_eq!(units.handle_of(&()), None);
+
+    #[repr(align(64))]
+    struct Line(u8);
+    let mut lines = Pool::new();
+    let hs: Vec<_> = (0..10).map(|i| lines.insert(Line(i))).collect();
+    for (i, &h) in hs.iter().enumerate() {
+        assert_eq!(lines[h].0, i as u8);
+        assert_eq!(lines.handle_of(&lines[h]), Some(h));
+    }
+}
+
+#[test]
+fn unchecked_access_reaches_live_values() {
+    let mut pool = Pool::new();
+    let hs: Vec<_> = (0..10u32).map(|i| pool.insert(i)).collect();
+    for &h in &hs {
+        assert!(pool.contains(h));
+        // SAFETY: `h` is live (checked just above).
+        unsafe { *pool.get_unchecked_mut(h) *= 2 };
+    }
+    for (i, &h) in hs.iter().enumerate() {
+        // SAFETY: every handle in `hs` is live.
+        assert_eq!(unsafe { *pool.get_unchecked(h) }, 2 * i as u32);
+    }
 }

@@ -112,7 +112,7 @@ impl<T> Pool<T> {
     /// - Slot `i` is marked occupied in the occupancy map.
     unsafe fn drain_at(&mut self, i: usize) -> (usize, Handle<T>, T) {
         // SAFETY: marked occupied (caller), so slot `i` is occupied (invariant 1).
-        let handle = unsafe { Self::handle_of(i as u32, &self.slots[i]) };
+        let handle = unsafe { Self::slot_handle(i as u32, &self.slots[i]) };
         // SAFETY: marked occupied (caller), so slot `i` is occupied (invariant 1), with
         // the generation its handle carries.
         let value = unsafe { self.take_at(i, handle.generation().wrapping_add(1)) };

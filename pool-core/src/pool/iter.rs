@@ -69,7 +69,7 @@ impl<'a, T> Iter<'a, T> {
         // invariant 1).
         let slot = unsafe { self.slots.get_unchecked(i) };
         // SAFETY: occupied (invariant 1).
-        let handle = unsafe { Pool::handle_of(i as u32, slot) };
+        let handle = unsafe { Pool::slot_handle(i as u32, slot) };
         // SAFETY: occupied (invariant 1); the pool is borrowed shared for `'a`, so no
         // `&mut T` to the value exists (invariant 4).
         (handle, unsafe { &*slot.value_ptr() })
@@ -257,7 +257,7 @@ impl<T> Iterator for Keys<'_, T> {
         let i = self.bits.next()?;
         self.remaining -= 1;
         // SAFETY: `bits` only yields occupied slots (invariant 1).
-        Some(unsafe { Pool::handle_of(i as u32, &self.slots[i]) })
+        Some(unsafe { Pool::slot_handle(i as u32, &self.slots[i]) })
     }
 
     #[inline]
@@ -275,7 +275,7 @@ impl<T> DoubleEndedIterator for Keys<'_, T> {
         let i = self.bits.next_back()?;
         self.remaining -= 1;
         // SAFETY: `bits` only yields occupied slots (invariant 1).
-        Some(unsafe { Pool::handle_of(i as u32, &self.slots[i]) })
+        Some(unsafe { Pool::slot_handle(i as u32, &self.slots[i]) })
     }
 }
 

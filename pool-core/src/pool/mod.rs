@@ -55,6 +55,7 @@ mod capacity;
 mod debug;
 mod entry;
 mod iter;
+mod lookup;
 mod occupancy;
 pub(crate) mod raw;
 mod recycle;
@@ -443,7 +444,7 @@ impl<T> Pool<T> {
     ///
     /// - `slot` must be occupied.
     #[inline(always)]
-    unsafe fn handle_of(i: u32, slot: &Slot<T>) -> Handle<T> {
+    unsafe fn slot_handle(i: u32, slot: &Slot<T>) -> Handle<T> {
         debug_assert!(slot.is_occupied());
         // SAFETY: the slot is occupied (caller), so its generation is odd (invariant 1).
         unsafe { Handle::from_generation(i, slot.generation) }
@@ -720,124 +721,10 @@ impl<T> Pool<T> {
         unsafe { Handle::from_generation(index, generation) }
     }
 
-    // === impl Pool: lookup ===
-
-    /// The slot `h` names, if `h` is live in this pool (invariant 5).
-    #[inline]
-    fn live_slot(&self, h: Handle<T>) -> Option<&Slot<T>> {
-        // Load the slice before any branch, so that in a caller's loop the compiler keeps
-        // it in registers.
-        let slots: &[Slot<T>] = &self.slots;
-        let slot = slots.get(h.index() as usize)?;
-        if slot.generation == h.generation() {
-            Some(slot)
-        } else {
-            None
-        }
-    }
-
-    #[inline]
-    fn live_slot_mut(&mut self, h: Handle<T>) -> Option<&mut Slot<T>> {
-        let slots: &mut [Slot<T>] = &mut self.slots;
-        let slot = slots.get_mut(h.index() as usize)?;
-        if slot.generation == h.generation() {
-            Some(slot)
-        } else {
-            None
-        }
-    }
-
-    /// Whether `h` names a live value in this pool (rented or not).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut pool = pool_core::Pool::new();
-    /// let h = pool.insert(1);
-    /// assert!(pool.contains(h));
-    /// pool.remove(h);
-    /// assert!(!pool.contains(h));
-    /// ```
-    #[inline]
-    pub fn contains(&self, h: Handle<T>) -> bool {
-        self.live_slot(h).is_some()
-    }
-
-    /// A shared reference to the value `h` names; `None` if `h` is stale, foreign or
-    /// forged.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut pool = pool_core::Pool::new();
-    /// let h = pool.insert(3);
-    /// assert_eq!(pool.get(h), Some(&3));
-    /// ```
-    #[inline]
-    pub fn get(&self, h: Handle<T>) -> Option<&T> {
-        let slot = self.live_slot(h)?;
-        // SAFETY: the slot is occupied (invariant 5), and through `&self` no `&mut T` to
-        // its value exists (invariant 4).
-        Some(unsafe { &*slot.value_ptr() })
-    }
-
-    /// A mutable reference to the value `h` names; `None` if `h` is not live here.
-    ///
-    /// Reaches values whose rent guard was leaked, too: `&mut self` proves no guard is
-    /// alive.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut pool = pool_core::Pool::new();
-    /// let h = pool.insert(3);
-    /// *pool.get_mut(h).unwrap() += 1;
-    /// assert_eq!(pool[h], 4);
-    /// ```
-    #[inline]
-    pub fn get_mut(&mut self, h: Handle<T>) -> Option<&mut T> {
-        let slot = self.live_slot_mut(h)?;
-        // SAFETY: the slot is occupied (invariant 5: the version matched), and `&mut self`
-        // rules out every other reference to its value.
-        Some(unsafe { &mut *slot.value_ptr() })
-    }
-
-    /// Mutable references to several values at once.
-    ///
-    /// `None` if any handle is not live here, or if two handles name the same value.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut pool = pool_core::Pool::new();
-    /// let (a, b) = (pool.insert(1), pool.insert(2));
-    /// let [x, y] = pool.get_disjoint_mut([a, b]).unwrap();
-    /// core::mem::swap(x, y);
-    /// assert_eq!((pool[a], pool[b]), (2, 1));
-    /// assert!(pool.get_disjoint_mut([a, a]).is_none());
-    /// ```
-    pub fn get_disjoint_mut<const N: usize>(
-        &mut self,
-        handles: [Handle<T>; N],
-    ) -> Option<[&mut T; N]> {
-        for (i, &h) in handles.iter().enumerate() {
-            self.live_slot(h)?;
-            if handles[..i].iter().any(|&o| o.index() == h.index()) {
-                return None;
-            }
-        }
-        let base = self.slots.as_mut_ptr();
-        Some(handles.map(|h| {
-            // SAFETY: every handle is live (checked above), so its index is in bounds and
-            // its slot occupied; the indices are pairwise distinct, so the `&mut T`s do
-            // not overlap; `&mut self` excludes every other reference into `slots`.
-            unsafe { &mut *Slot::raw_value_ptr(base.add(h.index() as usize)) }
-        }))
-    }
-
-    // Removal of one value lives in `remove.rs`, bulk removal (`retain`, `clear`, `drain`)
-    // in `bulk.rs`, capacity and growth in `capacity.rs`, recycling in `recycle.rs` (and
-    // its sessions with many guards in `recycler.rs`), rent guards in `rent.rs`.
+    // Lookup lives in `lookup.rs`, removal of one value in `remove.rs`, bulk removal
+    // (`retain`, `clear`, `drain`) in `bulk.rs`, capacity and growth in `capacity.rs`,
+    // recycling in `recycle.rs` (and its sessions with many guards in `recycler.rs`), rent
+    // guards in `rent.rs`.
 
     // === impl Pool: internals ===
 

@@ -82,7 +82,7 @@ impl<T> Pool<T> {
             return None;
         }
         // SAFETY: the slot is occupied (checked above).
-        let handle = unsafe { Self::handle_of(index, slot) };
+        let handle = unsafe { Self::slot_handle(index, slot) };
         // SAFETY: occupied, so initialised; through `&self` no `&mut T` exists (pool
         // invariant 4).
         Some((handle, unsafe { &*slot.value_ptr() }))

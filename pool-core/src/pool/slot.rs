@@ -34,6 +34,9 @@ pub(super) struct Slot<T> {
 }
 
 impl<T> Slot<T> {
+    /// Where the value lies inside a slot, in bytes.
+    pub(super) const VALUE_OFFSET: usize = core::mem::offset_of!(Self, value);
+
     #[inline]
     pub(super) fn occupied(value: T, generation: u32) -> Self {
         debug_assert!(generation & 1 == 1);

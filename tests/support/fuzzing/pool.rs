@@ -43,6 +43,9 @@ pub fn run(data: &[u8]) {
             7 => {
                 if let Some(h) = pick(&issued, input.u16()) {
                     assert_eq!(pool.get(h).map(|v| v.id), model.get(&h).copied());
+                    if let Some(v) = pool.get(h) {
+                        assert_eq!(pool.handle_of(v), Some(h));
+                    }
                     if let (Some(v), Some(m)) = (pool.get_mut(h), model.get_mut(&h)) {
                         v.id = next;
                         *m = next;
