@@ -11,6 +11,7 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
+use std::ops::DerefMut;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -354,6 +355,16 @@ fn touch(buf: &mut Buf) {
     black_box(&mut buf.0);
 }
 
+/// What a user does with a batch of guards: takes `BATCH` of them, writes each buffer, and
+/// drops them all (which gives every buffer back).
+#[inline]
+fn batch<G: DerefMut<Target = Buf>>(mut acquire: impl FnMut() -> G) {
+    let mut gs: [G; BATCH] = core::array::from_fn(|_| acquire());
+    for g in &mut gs {
+        touch(g);
+    }
+}
+
 fn recycling(c: &mut Criterion) {
     let mut g = c.benchmark_group("recycle_1500B/acquire_release");
     g.bench_function("pool", |b| {
@@ -394,39 +405,19 @@ fn recycling(c: &mut Criterion) {
     });
     g.bench_function("opool_LocalPool", |b| {
         let pool = opool::LocalPool::new(64, BufAlloc);
-        b.iter(|| {
-            let mut gs: [_; BATCH] = core::array::from_fn(|_| pool.get());
-            for g in &mut gs {
-                touch(g);
-            }
-        });
+        b.iter(|| batch(|| pool.get()));
     });
     g.bench_function("object_pool", |b| {
         let pool = object_pool::Pool::new(64, buffer);
-        b.iter(|| {
-            let mut gs: [_; BATCH] = core::array::from_fn(|_| pool.pull(buffer));
-            for g in &mut gs {
-                touch(g);
-            }
-        });
+        b.iter(|| batch(|| pool.pull(buffer)));
     });
     g.bench_function("lifeguard", |b| {
         let pool: lifeguard::Pool<Buf> = lifeguard::Pool::with_size(64);
-        b.iter(|| {
-            let mut gs: [_; BATCH] = core::array::from_fn(|_| pool.new());
-            for g in &mut gs {
-                touch(g);
-            }
-        });
+        b.iter(|| batch(|| pool.new()));
     });
     g.bench_function("lockfree_object_pool", |b| {
         let pool = lockfree_object_pool::LinearObjectPool::new(buffer, |_| {});
-        b.iter(|| {
-            let mut gs: [_; BATCH] = core::array::from_fn(|_| pool.pull());
-            for g in &mut gs {
-                touch(g);
-            }
-        });
+        b.iter(|| batch(|| pool.pull()));
     });
     g.finish();
 
@@ -439,20 +430,12 @@ fn recycling(c: &mut Criterion) {
         pool.reserve(BATCH);
         b.iter(|| {
             let recycler = pool.recycler();
-            let mut gs: [_; BATCH] = core::array::from_fn(|_| recycler.acquire());
-            for g in &mut gs {
-                touch(g);
-            }
+            batch(|| recycler.acquire());
         });
     });
     g.bench_function("opool_LocalPool", |b| {
         let pool = opool::LocalPool::new(64, BufAlloc);
-        b.iter(|| {
-            let mut gs: [_; BATCH] = core::array::from_fn(|_| pool.get());
-            for g in &mut gs {
-                touch(g);
-            }
-        });
+        b.iter(|| batch(|| pool.get()));
     });
     g.finish();
 }

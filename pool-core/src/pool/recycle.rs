@@ -224,7 +224,7 @@ impl<T> Pool<T> {
     /// Makes room for one more spare index; `false` if the allocator refuses.
     #[cold]
     #[inline(never)]
-    pub(super) fn grow_spares(&mut self) -> bool {
+    fn grow_spares(&mut self) -> bool {
         self.spares.try_reserve(1).is_ok()
     }
 
