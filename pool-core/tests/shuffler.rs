@@ -202,8 +202,18 @@ fn incremental_mode_bounds_each_step() {
         s.free(*h);
     }
     s.set_budget(Some(16 * 8 * 4)); // four blocks of work per call
+                                    // Rents never compact: the freed blocks stay pending, nothing moves.
+    let before = s.stats();
     for _ in 0..blocks {
         drop(s.rent(hs[1]).unwrap());
+        drop(s.rent_mut(hs[1]).unwrap());
+    }
+    assert_eq!(s.stats(), before);
+    // Creating and freeing blocks pays for compaction, a bounded step each.
+    for _ in 0..blocks {
+        let scratch = s.create(0);
+        assert!(s.stats().moved_last <= 16 * 8 * 4);
+        s.free(scratch);
         assert!(s.stats().moved_last <= 16 * 8 * 4);
     }
     for (i, h) in hs.iter().enumerate().skip(1).step_by(2) {

@@ -22,53 +22,89 @@ fn with_panicking_pending(
 }
 
 #[test]
-fn a_panicking_drop_in_a_rent_budget_step_leaves_no_pin() {
+fn rents_run_no_budget_step_and_no_user_code() {
     let counter = DropCounter::new();
     let (s, keep) = with_panicking_pending(&counter);
-    expect_panic(|| drop(s.rent_mut(keep)));
-    // The block is not pinned: exclusive rents work, and freeing it drops it.
-    assert!(s.rent_mut(keep).is_ok());
-    assert_eq!(s.stats().pinned_blocks, 0);
-    let (s2, keep2) = with_panicking_pending(&counter);
-    expect_panic(|| drop(s2.rent(keep2)));
-    assert!(s2.rent_mut(keep2).is_ok());
-    assert!(s.free(keep));
-    s.shuffle();
-    drop((s, s2));
-    assert_eq!(counter.dropped(), counter.made());
-}
-
-#[test]
-fn a_panicking_drop_in_a_guard_budget_step_leaves_no_pin() {
-    let counter = DropCounter::new();
-    let s = Shuffler::new();
-    let keep = s.create(counter.make(1));
-    let g = s.rent(keep).unwrap();
-    let doomed = s.create(counter.make_panicking(2));
-    s.free(doomed);
-    s.set_budget(Some(1 << 20));
-    expect_panic(move || drop(g));
-    assert_eq!(s.stats().pinned_blocks, 0);
-    assert!(s.rent_mut(keep).is_ok());
+    // The panicking element stays pending: no rent and no guard return drops it.
+    for _ in 0..3 {
+        drop(s.rent(keep).unwrap());
+        drop(s.rent_mut(keep).unwrap());
+    }
+    assert_eq!(s.stats().pending_frees, 1);
+    assert_eq!(counter.dropped(), 0);
+    expect_panic(|| s.shuffle());
     drop(s);
     assert_eq!(counter.dropped(), counter.made());
 }
 
 #[test]
-fn a_guard_dropped_while_unwinding_does_not_abort() {
+fn a_panicking_drop_in_an_alloc_budget_step_creates_nothing() {
+    let counter = DropCounter::new();
+    let (s, keep) = with_panicking_pending(&counter);
+    let before = s.len();
+    expect_panic(|| s.create(counter.make(3)));
+    // The step ran before anything was reserved: no new block, no pin, the value the
+    // caller passed was dropped with the closure.
+    assert_eq!(s.len(), before);
+    assert_eq!(s.stats().pinned_blocks, 0);
+    assert!(s.rent_mut(keep).is_ok());
+    // The panicking block counts as dropped: the next step goes on.
+    let h = s.create(counter.make(4));
+    assert_eq!(s.rent(h).unwrap()[0].id, 4);
+    drop(s);
+    assert_eq!(counter.dropped(), counter.made());
+}
+
+#[test]
+fn a_panicking_drop_in_a_free_budget_step_still_frees() {
+    let counter = DropCounter::new();
+    let s = Shuffler::new();
+    let doomed = s.create(counter.make_panicking(1));
+    let keep = s.create(counter.make(2));
+    s.set_budget(Some(1 << 20));
+    // The free is done before its step drops the panicking element.
+    expect_panic(|| s.free(doomed));
+    assert!(!s.contains(doomed));
+    assert_eq!(s.rent(doomed).unwrap_err(), RentError::Stale);
+    assert!(!s.free(doomed));
+    assert_eq!(s.stats().pinned_blocks, 0);
+    assert_eq!(s.stats().pending_frees, 0); // counted as dropped, never dropped again
+                                            // The store goes on: the next free steps as usual.
+    assert!(s.free(keep));
+    assert_eq!((s.len(), s.stats().pending_frees), (0, 0));
+    drop(s);
+    assert_eq!(counter.dropped(), counter.made());
+}
+
+#[test]
+fn a_free_in_a_drop_while_unwinding_does_not_abort() {
     let counter = DropCounter::new();
     let s = Shuffler::new();
     let keep = s.create(counter.make(1));
     let doomed = s.create(counter.make_panicking(2));
-    // The guard's budget step would drop the panicking element during an unwind.
+    let victim = s.create(counter.make(3));
+    s.free(doomed);
+    s.set_budget(Some(1 << 20));
+    /// Frees its block when dropped, as a user type owning a handle would.
+    struct FreeOnDrop<'a>(
+        &'a Shuffler<common::Counted>,
+        pool_core::ShuffleHandle<common::Counted>,
+    );
+    impl Drop for FreeOnDrop<'_> {
+        fn drop(&mut self) {
+            assert!(self.0.free(self.1));
+        }
+    }
+    // The free runs while the thread unwinds: its step (which would drop the panicking
+    // element) is skipped.
     expect_panic(|| {
-        let _g = s.rent(keep);
-        s.free(doomed);
-        s.set_budget(Some(1 << 20));
-        panic!("user code panics while a guard is alive");
+        let _owner = FreeOnDrop(&s, victim);
+        panic!("user code panics while the owner is alive");
     });
-    assert_eq!(s.stats().pinned_blocks, 0);
+    assert!(!s.contains(victim));
+    assert_eq!(s.stats().pending_frees, 2);
     expect_panic(|| s.shuffle());
+    assert!(s.contains(keep));
     drop(s);
     assert_eq!(counter.dropped(), counter.made());
 }

@@ -19,6 +19,7 @@ impl<T> Shuffler<T> {
     ) -> Result<Shuffler<T>, ShuffleError> {
         let mut s = Shuffler::with_id(id);
         let inner = s.inner.get_mut();
+        let key = inner.key;
         inner
             .slots
             .try_reserve_exact(slots.len())
@@ -40,18 +41,19 @@ impl<T> Shuffler<T> {
                     }
                     inner.live_blocks += 1;
                     inner.live_elems += len as usize;
-                    // Odd: live, whatever the caller claimed.
-                    Slot::live(version | 1, block, dst)
+                    // Odd: live, whatever the caller claimed (the key is even).
+                    Slot::live((version | 1).wrapping_add(key), block, dst)
                 }
                 // Even: vacant (linked below).
-                None => Slot::vacant(version & !1, NONE),
+                None => Slot::vacant((version & !1).wrapping_add(key), NONE),
             };
             inner.slots.push(slot);
         }
         // Vacant slots (not retired ones) form the free list, in ascending order.
         let mut head = NONE;
         for (i, slot) in inner.slots.iter_mut().enumerate().rev() {
-            if matches!(slot.state(), State::Vacant) && slot.version != 0 {
+            // A generation equal to the key is version 0: retired.
+            if matches!(slot.state(), State::Vacant) && slot.generation != key {
                 slot.next = head;
                 head = i as u32;
             }
@@ -69,9 +71,13 @@ impl<T> Shuffler<T> {
             .iter()
             .enumerate()
             .map(|(i, s)| match s.state() {
-                State::Live { .. } => (s.version, Some(Handle::encode(i as u32, s.version, key))),
-                // A zombie's version is already even (it was freed while rented).
-                _ => (s.version & !1, None),
+                State::Live { .. } => (
+                    s.generation.wrapping_sub(key),
+                    // SAFETY: a live slot's generation is odd (module invariants).
+                    Some(unsafe { Handle::from_generation(i as u32, s.generation) }),
+                ),
+                // A zombie's generation is already even (it was freed while rented).
+                _ => ((s.generation & !1).wrapping_sub(key), None),
             })
             .collect()
     }
@@ -117,12 +123,13 @@ impl<T> Shuffler<T> {
     /// `(handle, start, len)` of every live block in storage order.
     fn block_list(&mut self) -> Vec<(ShuffleHandle<T>, *mut T, usize)> {
         let inner = self.inner();
-        let key = inner.key;
         inner
             .storage_order(true)
             .into_iter()
             .map(|(i, block)| {
-                let h = Handle::encode(i as u32, inner.slots[i].version, key);
+                // SAFETY: `storage_order(true)` lists live slots only, whose generations
+                // are odd (module invariants).
+                let h = unsafe { Handle::from_generation(i as u32, inner.slots[i].generation) };
                 (h, inner.block_ptr(block), block.len as usize)
             })
             .collect()

@@ -108,7 +108,6 @@ impl<T> Drop for BlockRent<'_, T> {
     #[inline(always)]
     fn drop(&mut self) {
         self.shuffler.inner().unpin(self.pin.slot, false);
-        self.shuffler.budget_step_after_unpin();
     }
 }
 
@@ -116,7 +115,6 @@ impl<T> Drop for BlockRentMut<'_, T> {
     #[inline(always)]
     fn drop(&mut self) {
         self.shuffler.inner().unpin(self.pin.slot, true);
-        self.shuffler.budget_step_after_unpin();
     }
 }
 

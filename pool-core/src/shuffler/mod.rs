@@ -3,10 +3,14 @@
 //!
 //! # Invariants
 //!
-//! - `slots[i]` is `Live` (odd version; its handle resolves), `Zombie` (freed while rented:
-//!   even version, `rent > 0`, waiting for its last guard), or `Vacant` (even version,
-//!   `rent == 0`; on the free list unless retired at version 0). A live or zombie slot's
-//!   `ptr` is `block_ptr(block)`: whatever moves a block updates both.
+//! - A slot keeps its generation (its version plus the store's key, which is even), the
+//!   number a handle carries: a lookup compares it with no arithmetic, and its parity is
+//!   the version's.
+//! - `slots[i]` is `Live` (odd generation; its handle resolves), `Zombie` (freed while
+//!   rented: even generation, `rent > 0`, waiting for its last guard), or `Vacant` (even
+//!   generation, `rent == 0`; on the free list unless retired, when its version wrapped to
+//!   0, i.e. its generation is the key). A live or zombie slot's `ptr` is
+//!   `block_ptr(block)`: whatever moves a block updates both.
 //! - Every `Live`/`Zombie` block and every `pending` block names `len` initialised elements
 //!   at `chunks[chunk].at(offset)`, inside `0..chunks[chunk].top`; no two overlap. Blocks
 //!   of length 0 name no storage.
@@ -108,16 +112,18 @@ enum State {
     Zombie { block: Block },
 }
 
-/// A handle slot. Its state follows from two words, with no tag: an odd `version` is
+/// A handle slot. Its state follows from two words, with no tag: an odd `generation` is
 /// live; an even one is a zombie while `rent > 0`, vacant when `rent == 0`. A rent
-/// therefore checks the version, bumps `rent` and reads `ptr` and the length, all from one
-/// slot, and giving the rent back is a decrement and a parity test.
+/// therefore compares the generation with the handle's, bumps `rent` and reads `ptr` and
+/// the length, all from one slot, and giving the rent back is a decrement and a parity
+/// test.
 struct Slot<T> {
     /// Live or zombie: the address of the block's first element (`block_ptr(block)`),
     /// kept in step with `block`. Vacant: dangling.
     ptr: *mut T,
-    /// Odd: live. Even: zombie or vacant; 0 on a vacant slot means retired.
-    version: u32,
+    /// The slot's version plus the store key (wrapping), as handles carry it. Odd: live.
+    /// Even: zombie or vacant; the key itself (version 0) on a vacant slot means retired.
+    generation: u32,
     /// Live: `EXCLUSIVE` while exclusively rented, else the number of shared rents.
     /// Zombie: the rents still out (> 0). Vacant: 0.
     rent: u32,
@@ -129,11 +135,11 @@ struct Slot<T> {
 
 impl<T> Slot<T> {
     /// A live slot with no rents.
-    fn live(version: u32, block: Block, ptr: *mut T) -> Self {
-        debug_assert!(version & 1 == 1);
+    fn live(generation: u32, block: Block, ptr: *mut T) -> Self {
+        debug_assert!(generation & 1 == 1);
         Slot {
             ptr,
-            version,
+            generation,
             rent: 0,
             block,
             next: NONE,
@@ -141,11 +147,11 @@ impl<T> Slot<T> {
     }
 
     /// A vacant slot linked to `next`.
-    fn vacant(version: u32, next: u32) -> Self {
-        debug_assert!(version & 1 == 0);
+    fn vacant(generation: u32, next: u32) -> Self {
+        debug_assert!(generation & 1 == 0);
         Slot {
             ptr: core::ptr::NonNull::dangling().as_ptr(),
-            version,
+            generation,
             rent: 0,
             block: Block {
                 chunk: NO_CHUNK,
@@ -156,10 +162,10 @@ impl<T> Slot<T> {
         }
     }
 
-    /// The slot's state, read off `version` and `rent`.
+    /// The slot's state, read off `generation` and `rent`.
     #[inline]
     fn state(&self) -> State {
-        match (self.version & 1 == 1, self.rent) {
+        match (self.generation & 1 == 1, self.rent) {
             (true, rent) => State::Live {
                 block: self.block,
                 rent,
@@ -448,6 +454,9 @@ impl<T> Shuffler<T> {
     ) -> Result<ShuffleHandle<T>, ShuffleError> {
         let len = u32::try_from(n).map_err(|_| ShuffleError::SizeOverflow)?;
         core::alloc::Layout::array::<T>(n).map_err(|_| ShuffleError::SizeOverflow)?;
+        // The budget step runs user `Drop`s: before anything is reserved, so a panic there
+        // leaves nothing behind (and dropped blocks may leave room for this one).
+        self.budget_step();
         // Room in the bookkeeping first (the pending entry and the handle slot), so that
         // nothing below allocates infallibly.
         self.inner().reserve_bookkeeping()?;
@@ -592,7 +601,8 @@ impl<T> Shuffler<T> {
         Some(unsafe { core::slice::from_raw_parts_mut(ptr, len) })
     }
 
-    /// Rents the block shared; it is pinned (never moved) while the guard lives.
+    /// Rents the block shared; it is pinned (never moved) while the guard lives. A rent
+    /// and its return run no user code and do no compaction work.
     ///
     /// # Errors
     ///
@@ -610,9 +620,6 @@ impl<T> Shuffler<T> {
     #[inline]
     #[cfg_attr(feature = "debug", track_caller)]
     pub fn rent(&self, h: ShuffleHandle<T>) -> Result<BlockRent<'_, T>, RentError> {
-        // The budget step runs user `Drop`s: before the pin, so a panic there leaves no
-        // pin behind.
-        self.budget_step();
         let g = self.inner().pin(h, false)?;
         #[cfg(feature = "debug")]
         self.note_rent(h);
@@ -637,8 +644,6 @@ impl<T> Shuffler<T> {
     #[inline]
     #[cfg_attr(feature = "debug", track_caller)]
     pub fn rent_mut(&self, h: ShuffleHandle<T>) -> Result<BlockRentMut<'_, T>, RentError> {
-        // As in `rent`: user code first, then the pin.
-        self.budget_step();
         let g = self.inner().pin(h, true)?;
         #[cfg(feature = "debug")]
         self.note_rent(h);
@@ -659,7 +664,13 @@ impl<T> Shuffler<T> {
     /// assert_eq!(s.stats().pending_frees, 1);
     /// ```
     pub fn free(&self, h: ShuffleHandle<T>) -> bool {
-        self.inner().free(h)
+        if !self.inner().free(h) {
+            return false;
+        }
+        // The block is freed before the step runs user `Drop`s: a panic there loses
+        // nothing and leaves the handle stale.
+        self.budget_step();
+        true
     }
 
     // === iteration, stats, pictures ===
@@ -717,14 +728,29 @@ impl<T> Shuffler<T> {
         self.inner().storage_map(cells_per_line.max(1))
     }
 
-    /// Sets the incremental budget: with `Some(bytes)`, every `rent`, `rent_mut` and guard
-    /// return does at most that many bytes of compaction work. `None` turns it off.
+    /// Sets the incremental budget: with `Some(bytes)`, every block creation (`create`,
+    /// the `alloc*` methods, `try_alloc_with`) and every successful `free` first or then
+    /// does one [`shuffle_step`](Self::shuffle_step) of at most that many bytes: the
+    /// operations that fragment the storage pay for compacting it. `None` turns it off.
+    ///
+    /// Rents never do compaction work: a rent is a lookup and a pin, and runs no user
+    /// code. A step drops freed elements, so with a budget set, `free` and the creating
+    /// methods may panic with a freed element's `Drop` (after the free is done, or before
+    /// anything is created).
     ///
     /// # Examples
     ///
     /// ```
     /// let s: pool_core::Shuffler<u8> = pool_core::Shuffler::new();
+    /// let a = s.alloc(100);
+    /// let b = s.alloc(100);
     /// s.set_budget(Some(4096));
+    /// s.free(a); // the free's step drops a's elements and slides b into the hole
+    /// assert_eq!((s.stats().pending_frees, s.stats().moved_last), (0, 100));
+    /// let c = s.alloc(100); // this step finds nothing left to do
+    /// assert_eq!(s.stats().moved_last, 0);
+    /// assert_eq!(s.stats().fragmentation, 1.0 - 200.0 / s.stats().resident_bytes as f64);
+    /// # let _ = (b, c);
     /// ```
     pub fn set_budget(&self, bytes: Option<usize>) {
         self.inner().budget = bytes;
@@ -742,18 +768,11 @@ impl<T> Shuffler<T> {
         self.id
     }
 
+    /// The incremental step `alloc` and `free` take when a budget is set; skipped while
+    /// the thread unwinds, so a panicking `Drop` of a freed element cannot turn an unwind
+    /// (a `free` in some `Drop`) into an abort.
     #[inline]
     fn budget_step(&self) {
-        if let Some(budget) = self.inner().budget {
-            self.budget_step_slow(budget);
-        }
-    }
-
-    /// The budget step a guard runs after giving its pin back; skipped while the thread
-    /// unwinds, so a panicking `Drop` of a freed element cannot turn an unwind into an
-    /// abort.
-    #[inline]
-    fn budget_step_after_unpin(&self) {
         if let Some(budget) = self.inner().budget {
             #[cfg(feature = "std")]
             if std::thread::panicking() {
@@ -810,7 +829,7 @@ impl<T> Drop for Shuffler<T> {
                         State::Live { block, .. } | State::Zombie { block, .. } => Some(block),
                         State::Vacant => None,
                     };
-                    *s = Slot::vacant(s.version & !1, NONE);
+                    *s = Slot::vacant(s.generation & !1, NONE);
                     if let Some(block) = block {
                         self.drop_block(block);
                     }

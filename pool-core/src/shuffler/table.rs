@@ -21,8 +21,8 @@ impl<T> Inner<T> {
     pub(super) fn live(&self, h: ShuffleHandle<T>) -> Option<usize> {
         let i = h.index() as usize;
         let slot = self.slots.get(i)?;
-        // Handle versions are odd, so a match means the slot is live.
-        (slot.version == h.version(self.key)).then_some(i)
+        // Handle generations are odd, so a match means the slot is live.
+        (slot.generation == h.generation()).then_some(i)
     }
 
     #[inline]
@@ -132,31 +132,36 @@ impl<T> Inner<T> {
         self.live_blocks += 1;
         self.live_elems += block.len as usize;
         let ptr = self.block_ptr(block);
-        let (i, version) = if self.free_head != NONE {
+        let (i, generation) = if self.free_head != NONE {
             let i = self.free_head as usize;
             let slot = &mut self.slots[i];
             debug_assert!(matches!(slot.state(), State::Vacant));
             self.free_head = slot.next;
-            *slot = Slot::live(slot.version + 1, block, ptr);
-            (i, slot.version)
+            // Even plus one: no wrap, and odd.
+            *slot = Slot::live(slot.generation + 1, block, ptr);
+            (i, slot.generation)
         } else {
-            self.slots.push(Slot::live(1, block, ptr));
-            (self.slots.len() - 1, 1)
+            // Version 1.
+            let generation = self.key | 1;
+            self.slots.push(Slot::live(generation, block, ptr));
+            (self.slots.len() - 1, generation)
         };
-        Handle::encode(i as u32, version, self.key)
+        // SAFETY: a live slot's generation is odd (made so just above).
+        unsafe { Handle::from_generation(i as u32, generation) }
     }
 
-    /// Makes slot `i` vacant: its version becomes even (if it is not already, as for a
-    /// zombie), and a slot whose version wrapped to 0 is retired for good.
+    /// Makes slot `i` vacant: its generation becomes even (if it is not already, as for a
+    /// zombie), and a slot whose version wrapped to 0 (generation = key) is retired for
+    /// good.
     pub(super) fn vacate(&mut self, i: usize) {
         let slot = &mut self.slots[i];
-        // Odd (live) becomes even; a zombie's version is already even.
-        let version = slot.version.wrapping_add(slot.version & 1);
-        if version == 0 {
-            *slot = Slot::vacant(0, NONE);
+        // Odd (live) becomes even; a zombie's generation is already even.
+        let generation = slot.generation.wrapping_add(slot.generation & 1);
+        if generation == self.key {
+            *slot = Slot::vacant(generation, NONE);
             return;
         }
-        *slot = Slot::vacant(version, self.free_head);
+        *slot = Slot::vacant(generation, self.free_head);
         self.free_head = i as u32;
     }
 
@@ -166,12 +171,11 @@ impl<T> Inner<T> {
         h: ShuffleHandle<T>,
         exclusive: bool,
     ) -> Result<PinInfo<T>, RentError> {
-        // One slot read: the version check (handle versions are odd, so a match means
-        // live), the rent count and the cached address.
+        // One slot read: the generation check (handle generations are odd, so a match
+        // means live), the rent count and the cached address.
         let i = h.index() as usize;
-        let version = h.version(self.key);
         let slot = self.slots.get_mut(i).ok_or(RentError::Stale)?;
-        if slot.version != version {
+        if slot.generation != h.generation() {
             return Err(RentError::Stale);
         }
         slot.rent = match (exclusive, slot.rent) {
@@ -197,7 +201,7 @@ impl<T> Inner<T> {
         let s = unsafe { self.slots.get_unchecked_mut(slot) };
         debug_assert!(s.rent != 0 && exclusive == (s.rent == EXCLUSIVE));
         s.rent = if exclusive { 0 } else { s.rent - 1 };
-        if s.version & 1 == 0 {
+        if s.generation & 1 == 0 {
             self.unpin_zombie(slot);
         }
     }
@@ -234,9 +238,9 @@ impl<T> Inner<T> {
             self.vacate(i);
         } else {
             // Stale at once, dropped after the last guard returns.
-            // (An even version with `rent > 0` is a zombie.)
+            // (An even generation with `rent > 0` is a zombie.)
             let slot = &mut self.slots[i];
-            slot.version = slot.version.wrapping_add(1);
+            slot.generation = slot.generation.wrapping_add(1);
         }
         true
     }
