@@ -62,6 +62,58 @@ fn freeing_a_rented_block_waits_for_its_guard() {
 }
 
 #[test]
+fn a_block_freed_under_several_guards_is_dropped_once_after_the_last() {
+    let drops = Rc::new(Cell::new(0));
+    #[derive(Debug)]
+    struct D(Rc<Cell<u32>>);
+    impl Drop for D {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+    let s = Shuffler::new();
+    let h = s.alloc_with(2, |_| D(drops.clone()));
+    let (g1, g2) = (s.rent(h).unwrap(), s.rent(h).unwrap());
+    assert!(s.free(h));
+    assert!(!s.free(h));
+    assert_eq!(s.stats().pending_frees, 1);
+    assert_eq!(s.stats().pinned_blocks, 1);
+    drop(g1);
+    s.shuffle(); // one guard still out: nothing dropped, nothing reused
+    assert_eq!(drops.get(), 0);
+    let other = s.create(D(drops.clone()));
+    assert_ne!(other.index(), h.index());
+    drop(g2);
+    assert_eq!((s.stats().pinned_blocks, s.stats().pending_frees), (0, 1));
+    s.shuffle();
+    assert_eq!((drops.get(), s.stats().pending_frees), (2, 0));
+    // The slot is free again, under a new generation; the old handle stays stale.
+    let again = s.create(D(drops.clone()));
+    assert_eq!(again.index(), h.index());
+    assert_ne!(again, h);
+    assert_eq!(s.rent(h).unwrap_err(), RentError::Stale);
+    drop(s);
+    assert_eq!(drops.get(), 4);
+}
+
+#[test]
+fn a_plain_data_block_freed_while_rented_is_reclaimed_after_its_guard() {
+    let s: Shuffler<u64> = Shuffler::new();
+    let a = s.alloc_with(8, |i| i as u64);
+    let b = s.alloc_with(8, |i| 100 + i as u64);
+    let g = s.rent_mut(a).unwrap();
+    s.free(a);
+    s.shuffle(); // `a` is pinned: `b` stays behind it
+    assert_eq!(s.stats().pending_frees, 1);
+    drop(g);
+    s.shuffle(); // now `a`'s space is free and `b` slides to the front
+    assert_eq!(s.stats().pending_frees, 0);
+    assert_eq!(s.stats().moved_last, 64);
+    assert_eq!(s.rent(b).unwrap()[7], 107);
+    assert_eq!(s.create(5).index(), a.index());
+}
+
+#[test]
 fn leaked_guards_pin_forever_never_dangle() {
     let s: Shuffler<u64> = Shuffler::new();
     let a = s.alloc_with(4, |i| i as u64);
@@ -201,8 +253,9 @@ fn incremental_mode_bounds_each_step() {
     for h in hs.iter().step_by(2) {
         s.free(*h);
     }
-    s.set_budget(Some(16 * 8 * 4)); // four blocks of work per call
-                                    // Rents never compact: the freed blocks stay pending, nothing moves.
+    // Four blocks of work per call.
+    s.set_budget(Some(16 * 8 * 4));
+    // Rents never compact: the freed blocks stay pending, nothing moves.
     let before = s.stats();
     for _ in 0..blocks {
         drop(s.rent(hs[1]).unwrap());

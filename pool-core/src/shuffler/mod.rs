@@ -7,14 +7,20 @@
 //!   number a handle carries: a lookup compares it with no arithmetic, and its parity is
 //!   the version's.
 //! - `slots[i]` is `Live` (odd generation; its handle resolves), `Zombie` (freed while
-//!   rented: even generation, `rent > 0`, waiting for its last guard), or `Vacant` (even
-//!   generation, `rent == 0`; on the free list unless retired, when its version wrapped to
-//!   0, i.e. its generation is the key). A live or zombie slot's `ptr` is
-//!   `block_ptr(block)`: whatever moves a block updates both.
-//! - Every `Live`/`Zombie` block and every `pending` block names `len` initialised elements
-//!   at `chunks[chunk].at(offset)`, inside `0..chunks[chunk].top`; no two overlap. Blocks
-//!   of length 0 name no storage.
-//! - A block with `rent > 0` (or a `Zombie`) is pinned: a shuffle never moves it.
+//!   rented: even generation, `rent > 0`), or `Vacant` (even generation, `rent == 0`; on
+//!   the free list unless retired, when its version wrapped to 0, i.e. its generation is
+//!   the key, or unless it is a zombie whose guards have all returned, see below). A live
+//!   or zombie slot's `ptr` is `block_ptr(block)`: whatever moves a block updates both.
+//! - A block freed while rented goes to `pending` at once, naming its slot (`Pending::slot`).
+//!   Returning a guard only gives the pin back (no test, no bookkeeping): the first
+//!   shuffle step that finds the slot's `rent` at 0 vacates the slot (onto the free list)
+//!   and drops the block. Until then the slot is off the free list; it reads as `Zombie`
+//!   while rented and as `Vacant` after.
+//! - Every `Live` block and every `pending` block names `len` initialised elements at
+//!   `chunks[chunk].at(offset)`, inside `0..chunks[chunk].top`; no two overlap (a zombie's
+//!   block is the pending one naming its slot). Blocks of length 0 name no storage.
+//! - A live block with `rent > 0` is pinned: a shuffle never moves it. Pending blocks never
+//!   move; one whose slot still has `rent > 0` is not dropped.
 //! - `&mut Inner` is only ever alive inside one method body that runs no user code while
 //!   it holds it; element drops happen with no `&mut Inner` alive, on blocks that stay
 //!   reserved (in `pending` marked `dropping`) until they are done.
@@ -182,6 +188,9 @@ struct Pending {
     block: Block,
     /// Being dropped right now (possibly re-entrantly): its space stays reserved.
     dropping: bool,
+    /// Freed while rented: the zombie slot whose guards must all return before the block
+    /// is dropped (and the slot vacated). [`NONE`] otherwise.
+    slot: u32,
 }
 
 pub(crate) struct Inner<T> {
@@ -258,7 +267,8 @@ pub struct ShuffleStats {
     pub chunks: usize,
     /// Blocks rented now (or freed while rented); counted when the stats are taken.
     pub pinned_blocks: usize,
-    /// Freed blocks whose elements are dropped at the next shuffle.
+    /// Freed blocks whose elements are not dropped yet: the next shuffle drops them, or,
+    /// for a block freed while rented, the first shuffle after its last guard returns.
     pub pending_frees: usize,
     /// Bytes the last shuffle (or incremental step) moved.
     pub moved_last: usize,
@@ -467,6 +477,7 @@ impl<T> Shuffler<T> {
         self.inner().pending.push(Pending {
             block,
             dropping: true,
+            slot: NONE,
         });
         /// On unwind: drops what was built and lifts the reservation.
         struct Partial<'s, T> {
@@ -804,8 +815,8 @@ impl<T> Drop for Shuffler<T> {
             Some(report) => crate::debug::dropped_with(report),
             None => crate::debug::dropped_unreported("Shuffler", self.id, self.len()),
         }
-        // Drop every element still here: pending, then live and zombie blocks (guards are
-        // gone: `&mut self`). Chunks free their memory afterwards, even if a `Drop` panics.
+        // Drop every element still here: pending (zombies' included), then live blocks
+        // (guards are gone: `&mut self`). Chunks free their memory afterwards, even if a `Drop` panics.
         // Nothing is allocated here: a store dropped while memory is short must not abort.
         /// Drops the blocks from where it stands; if an element's `Drop` panics, the
         /// guard's own drop goes on with the rest, so every element is dropped once (a
@@ -826,8 +837,9 @@ impl<T> Drop for Shuffler<T> {
                 while let Some(s) = self.inner.slots.get_mut(self.slot) {
                     self.slot += 1;
                     let block = match s.state() {
-                        State::Live { block, .. } | State::Zombie { block, .. } => Some(block),
-                        State::Vacant => None,
+                        State::Live { block, .. } => Some(block),
+                        // A zombie's block is pending: dropped above.
+                        State::Zombie { .. } | State::Vacant => None,
                     };
                     *s = Slot::vacant(s.generation & !1, NONE);
                     if let Some(block) = block {

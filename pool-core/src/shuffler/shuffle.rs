@@ -71,12 +71,17 @@ impl<T> Shuffler<T> {
         if !core::mem::needs_drop::<T>() {
             // Nothing to run: the space is simply free again.
             let inner = self.inner();
-            let bytes = inner
-                .pending
-                .iter()
-                .map(|p| p.block.len as usize * size)
-                .sum();
-            inner.pending.retain(|p| p.dropping);
+            let mut bytes = 0;
+            let mut k = 0;
+            while k < inner.pending.len() {
+                if inner.droppable(&inner.pending[k]) {
+                    bytes += inner.pending[k].block.len as usize * size;
+                    inner.settle(k);
+                    inner.pending.swap_remove(k);
+                } else {
+                    k += 1;
+                }
+            }
             return bytes;
         }
         let mut done = 0;
@@ -84,8 +89,8 @@ impl<T> Shuffler<T> {
             let (block, ptr) = {
                 let inner = self.inner();
                 // From the end, so unlisting is O(1); entries being dropped re-entrantly
-                // (marked `dropping`) are skipped.
-                let Some(k) = inner.pending.iter().rposition(|p| !p.dropping) else {
+                // (marked `dropping`) and zombies still rented are skipped.
+                let Some(k) = inner.pending.iter().rposition(|p| inner.droppable(p)) else {
                     return done;
                 };
                 let bytes = inner.pending[k].block.len as usize * size;
@@ -93,6 +98,7 @@ impl<T> Shuffler<T> {
                     return done;
                 }
                 done += bytes.max(1);
+                inner.settle(k);
                 inner.pending[k].dropping = true;
                 let block = inner.pending[k].block;
                 (block, inner.block_ptr(block))
@@ -140,8 +146,8 @@ impl<T> Shuffler<T> {
         // Obstacles per chunk: rented, zombie and pending blocks, sorted by offset.
         let mut obstacles: alloc::vec::Vec<alloc::vec::Vec<(usize, usize)>> =
             alloc::vec![alloc::vec::Vec::new(); inner.chunks.len()];
-        // Pending (no slot), rented, or a zombie (whose rents are still out): the same
-        // `rent > 0` that `stats` counts as pinned.
+        // Pending (no slot; zombies' blocks included) or rented: the same `rent > 0` that
+        // `stats` counts as pinned.
         let pinned = |slot: usize, inner: &super::Inner<T>| -> bool {
             slot == usize::MAX || inner.slots[slot].rent > 0
         };
@@ -235,9 +241,9 @@ impl<T> super::Inner<T> {
             }
         };
         for s in &self.slots {
-            match s.state() {
-                State::Live { block, .. } | State::Zombie { block, .. } => bump(block),
-                State::Vacant => {}
+            // A zombie's block is pending: bumped below.
+            if let State::Live { block, .. } = s.state() {
+                bump(block);
             }
         }
         for p in &self.pending {

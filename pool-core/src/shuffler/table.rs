@@ -191,7 +191,8 @@ impl<T> Inner<T> {
         })
     }
 
-    /// Gives a pin back; a zombie whose last pin returns becomes pending.
+    /// Gives a pin back. That is all, also for a zombie: its block is already pending, and
+    /// the next shuffle step that finds `rent` at 0 drops it.
     #[inline(always)]
     pub(super) fn unpin(&mut self, slot: usize, exclusive: bool) {
         debug_assert!(slot < self.slots.len());
@@ -201,23 +202,22 @@ impl<T> Inner<T> {
         let s = unsafe { self.slots.get_unchecked_mut(slot) };
         debug_assert!(s.rent != 0 && exclusive == (s.rent == EXCLUSIVE));
         s.rent = if exclusive { 0 } else { s.rent - 1 };
-        if s.generation & 1 == 0 {
-            self.unpin_zombie(slot);
-        }
     }
 
-    /// After `unpin` of a block freed while rented (a zombie): its last pin makes it
-    /// pending.
-    #[cold]
-    #[inline(never)]
-    fn unpin_zombie(&mut self, slot: usize) {
-        let s = &self.slots[slot];
-        if s.rent == 0 {
-            self.pending.push(Pending {
-                block: s.block,
-                dropping: false,
-            });
-            self.vacate(slot);
+    /// Whether a pending block may be dropped now: not being dropped, and not a zombie's
+    /// whose guards are still out.
+    #[inline]
+    pub(super) fn droppable(&self, p: &Pending) -> bool {
+        !p.dropping && (p.slot == NONE || self.slots[p.slot as usize].rent == 0)
+    }
+
+    /// Before pending entry `k` is dropped: a zombie's slot, whose guards have all
+    /// returned, is vacated (onto the free list) and the entry forgets it.
+    pub(super) fn settle(&mut self, k: usize) {
+        let slot = core::mem::replace(&mut self.pending[k].slot, NONE);
+        if slot != NONE {
+            debug_assert_eq!(self.slots[slot as usize].rent, 0);
+            self.vacate(slot as usize);
         }
     }
 
@@ -234,19 +234,25 @@ impl<T> Inner<T> {
             self.pending.push(Pending {
                 block,
                 dropping: false,
+                slot: NONE,
             });
             self.vacate(i);
         } else {
-            // Stale at once, dropped after the last guard returns.
-            // (An even generation with `rent > 0` is a zombie.)
+            // Stale at once (an even generation with `rent > 0` is a zombie); pending now,
+            // dropped by the first shuffle step after the last guard returns.
+            self.pending.push(Pending {
+                block,
+                dropping: false,
+                slot: i as u32,
+            });
             let slot = &mut self.slots[i];
             slot.generation = slot.generation.wrapping_add(1);
         }
         true
     }
 
-    /// Blocks in storage order: `(slot, block)` of live ones, or of every pinned or live
-    /// one and pending ones (slot `usize::MAX`) when `live_only` is false.
+    /// Blocks in storage order: `(slot, block)` of live ones, and pending ones (slot
+    /// `usize::MAX`, zombies' included) when `live_only` is false.
     pub(super) fn storage_order(&self, live_only: bool) -> Vec<(usize, Block)> {
         let mut v: Vec<(usize, Block)> = self
             .slots
@@ -254,8 +260,8 @@ impl<T> Inner<T> {
             .enumerate()
             .filter_map(|(i, s)| match s.state() {
                 State::Live { block, .. } => Some((i, block)),
-                State::Zombie { block, .. } if !live_only => Some((i, block)),
-                _ => None,
+                // A zombie's block is listed with the pending ones.
+                State::Zombie { .. } | State::Vacant => None,
             })
             .collect();
         if !live_only {
@@ -297,11 +303,12 @@ impl<T> Inner<T> {
             for s in &self.slots {
                 match s.state() {
                     State::Live { block, rent } => mark(block, if rent > 0 { b'P' } else { b'#' }),
-                    State::Zombie { block, .. } => mark(block, b'P'),
+                    State::Zombie { block } => mark(block, b'P'),
                     State::Vacant => {}
                 }
             }
             for p in &self.pending {
+                // A zombie's block shows `P` (from its slot) while its guards are out.
                 mark(p.block, b'x');
             }
             out.push_str(core::str::from_utf8(&line).unwrap_or(""));
