@@ -5,7 +5,7 @@ use core::fmt;
 
 use super::occupancy::Occupancy;
 use super::slot::NONE;
-use super::{capacity_panic, Counters, Pool, MAX_SLOTS};
+use super::{capacity_panic, Counters, Pool, Spares, MAX_SLOTS};
 use crate::handle::{next_store_id, store_key};
 
 /// Configures a [`Pool`] before it is built; see [`Pool::builder`].
@@ -163,8 +163,7 @@ impl<T> PoolBuilder<T> {
             id_pending: false,
             regrow_below: 0,
             regrow_floor: 0,
-            spares: Vec::new(),
-            max_spares: usize::MAX,
+            spares: Spares::new(),
             factory: self.factory,
             counters: Counters::default(),
             link: Default::default(),
@@ -177,10 +176,10 @@ impl<T> PoolBuilder<T> {
         };
         if self.bounded {
             pool.limit = self.capacity.min(MAX_SLOTS);
-            pool.max_spares = pool.limit;
+            pool.spares.set_max(pool.limit);
         }
         if let Some(n) = self.max_spares {
-            pool.max_spares = n;
+            pool.spares.set_max(n);
         }
         if let Err(e) = pool.try_reserve(self.capacity) {
             capacity_panic(e);

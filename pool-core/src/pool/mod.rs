@@ -11,7 +11,7 @@
 //    start at 1 (or above `regrow_floor`) and only grow; version 0 (generation `key`)
 //    marks a retired slot.
 // 1. `slots[i]` holds a live `T` (occupied) iff `slots[i].generation` is odd, iff byte
-//    `i` of `occupancy` is 1. `inserts - removes` counts those slots.
+//    `i` of `occupancy` is 1. `inserts + acquire_hits - removes` counts those slots.
 // 2. A vacant slot whose `state` is `SPARE` holds an initialised, reset `T` (a spare);
 //    its generation is even and not `key`, and its index is in `spares` exactly once.
 //    Every index in `spares` names such a slot.
@@ -65,6 +65,7 @@ mod rent;
 #[cfg(feature = "serde")]
 mod serde;
 mod slot;
+mod spares;
 mod traits;
 
 use alloc::vec::Vec;
@@ -78,6 +79,7 @@ pub use self::rent::{Rent, RentMut, Rentals};
 
 use self::occupancy::Occupancy;
 use self::slot::{Slot, NONE};
+use self::spares::Spares;
 use crate::error::{InsertError, PoolError};
 use crate::handle::Handle;
 #[cfg(feature = "std")]
@@ -159,10 +161,9 @@ pub struct Pool<T> {
     regrow_below: u32,
     /// Even; the highest version a slot removed by `shrink_to` had.
     regrow_floor: u32,
-    /// Indices of the slots holding spares, the most recently released last.
-    spares: Vec<u32>,
-    /// Most spares kept; `release` drops the value past it.
-    max_spares: usize,
+    /// Indices of the slots holding spares, the most recently released last, and the
+    /// most kept (`release` drops the value past it).
+    spares: Spares,
     factory: Option<fn() -> T>,
     counters: Counters,
     /// The pool's entry in the type registry (pools made by `for_type` only).
@@ -178,10 +179,12 @@ pub struct Pool<T> {
     tracked: bool,
 }
 
-/// The pool's counters. `len` is derived (`inserts - removes`), so each insert and each
-/// remove touches one counter; `high_water` only moves when a slot is pushed.
+/// The pool's counters. `len` is derived (`inserts + acquire_hits - removes`), so each
+/// insert, each acquire served by a spare and each remove touches one counter;
+/// `high_water` only moves when a slot is pushed.
 #[derive(Clone, Copy, Default)]
 struct Counters {
+    /// Values inserted other than by reviving a spare (those are `acquire_hits`).
     inserts: u64,
     removes: u64,
     acquire_hits: u64,
@@ -314,8 +317,7 @@ impl<T> Pool<T> {
             id_pending: true,
             regrow_below: 0,
             regrow_floor: 0,
-            spares: Vec::new(),
-            max_spares: usize::MAX,
+            spares: Spares::new(),
             factory: None,
             counters: Counters::ZERO,
             link: Link::NONE,
@@ -482,7 +484,7 @@ impl<T> Pool<T> {
     /// ```
     #[inline]
     pub fn len(&self) -> usize {
-        (self.counters.inserts - self.counters.removes) as usize
+        (self.counters.inserts + self.counters.acquire_hits - self.counters.removes) as usize
     }
 
     /// Whether no value is live.
@@ -495,7 +497,7 @@ impl<T> Pool<T> {
     /// ```
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.counters.inserts == self.counters.removes
+        self.counters.inserts + self.counters.acquire_hits == self.counters.removes
     }
 
     /// How many values the pool can hold without allocating; for a bounded pool, how many
@@ -529,12 +531,12 @@ impl<T> Pool<T> {
             len: self.len(),
             capacity: self.capacity(),
             high_water: self.counters.high_water as usize,
-            inserts: self.counters.inserts,
+            inserts: self.counters.inserts + self.counters.acquire_hits,
             removes: self.counters.removes,
             acquire_hits: self.counters.acquire_hits,
             acquire_misses: self.counters.acquire_misses,
             spares: self.spares.len(),
-            max_spares: self.max_spares,
+            max_spares: self.spares.max(),
             retired_slots: self.retired as usize,
         }
     }

@@ -41,7 +41,7 @@ impl<T: Clone> Pool<T> {
         let mut raw = RawPool {
             id: self.id,
             free_head: self.free_head,
-            inserts: self.counters.inserts,
+            inserts: self.counters.inserts + self.counters.acquire_hits,
             removes: self.counters.removes,
             high_water: self.counters.high_water,
             slots: self
@@ -65,7 +65,7 @@ impl<T: Clone> Pool<T> {
                 .collect(),
         };
         // Spares are not exported: their slots go on the free list as empty ones.
-        for &i in &self.spares {
+        for i in self.spares.iter() {
             raw.slots[i as usize].next_free = raw.free_head;
             raw.free_head = i;
         }

@@ -3,7 +3,6 @@
 //! a new generation before it builds a new value, and [`Recycled`] does both as an RAII
 //! guard. A recycled value never moves: its buffers stay where they were, warm in cache.
 
-use alloc::vec::Vec;
 use core::fmt;
 use core::ops::{Deref, DerefMut};
 
@@ -20,7 +19,7 @@ struct UnwindFreesSpare<'p, T> {
 impl<T> Drop for UnwindFreesSpare<'_, T> {
     fn drop(&mut self) {
         let pool = &mut *self.pool;
-        debug_assert_eq!(pool.spares.last(), Some(&(self.index as u32)));
+        debug_assert_eq!(pool.spares.last(), Some(self.index as u32));
         pool.evict_spare();
     }
 }
@@ -56,25 +55,18 @@ impl<T> Pool<T> {
         let (i, next) = (h.index() as usize, Self::vacated_generation(h));
         // A slot whose generation would wrap retires (`remove`); past the spare limit, or
         // with no room to remember the spare, the value is simply dropped.
-        if !self.can_keep_spare(next) {
+        if !self.push_spare(i, next) {
             // SAFETY: `h` is live, so slot `i` is in bounds and occupied with `h`'s
             // generation (invariant 5), and `&mut self` rules out any reference to it.
             unsafe { self.release_by_dropping(i, next) };
             return true;
         }
-        // Read before the slot is written, so the compiler need not read them again.
-        let (spares, len) = (self.spares.as_mut_ptr(), self.spares.len());
         // SAFETY: `i < slots.len()`: the handle is live (invariant 5).
         let slot = unsafe { Self::slot_mut(&mut self.slots, i) };
-        // SAFETY: occupied (live handle); `next` is even, and not the key (checked above).
+        // SAFETY: occupied (live handle); `next` is even, and not the key (checked by
+        // `push_spare`). Its index is listed just above, so invariant 2 holds again.
         unsafe { slot.make_spare(next) };
         let value = slot.value_ptr();
-        // SAFETY: `len < capacity` (checked above), so the write stays in the allocation
-        // and the new length covers initialised elements only.
-        unsafe {
-            spares.add(len).write(i as u32);
-            self.spares.set_len(len + 1);
-        }
         // SAFETY: `i` is in bounds and its value was live until just now (live handle).
         unsafe { self.count_removal(i) };
         // The value is a spare from here on (invariant 2); reset it where it is. If
@@ -211,21 +203,20 @@ impl<T> Pool<T> {
         Ok(self.commit(index, value))
     }
 
-    /// Whether a value leaving its slot at generation `next` can stay there as a spare:
-    /// the slot does not retire, the spare limit is not reached, and there is room to
-    /// remember the spare (made now if need be).
-    #[inline]
-    pub(super) fn can_keep_spare(&mut self, next: u32) -> bool {
-        next != self.key
-            && self.spares.len() < self.max_spares
-            && (self.spares.len() < self.spares.capacity() || self.grow_spares())
+    /// Lists slot `i`, whose value leaves it at generation `next`, as a spare if the value
+    /// can stay there: the slot does not retire, the spare limit is not reached, and
+    /// there is room to remember it (made now if need be). The caller makes the slot a
+    /// spare right after, before any user code runs (invariant 2).
+    #[inline(always)]
+    pub(super) fn push_spare(&mut self, i: usize, next: u32) -> bool {
+        next != self.key && (self.spares.push_fast(i as u32) || self.push_spare_slow(i))
     }
 
-    /// Makes room for one more spare index; `false` if the allocator refuses.
+    /// `push_spare` when the list's room is used up: makes more within the limit.
     #[cold]
     #[inline(never)]
-    fn grow_spares(&mut self) -> bool {
-        self.spares.try_reserve(1).is_ok()
+    fn push_spare_slow(&mut self, i: usize) -> bool {
+        self.spares.make_room() && self.spares.push_fast(i as u32)
     }
 
     /// Makes the spare in slot `index` (just popped off `spares`) live again, in place.
@@ -237,8 +228,8 @@ impl<T> Pool<T> {
         let slot = unsafe { Self::slot_mut(&mut self.slots, i) };
         let generation = slot.generation.wrapping_add(1);
         slot.revive(generation);
+        // One counter: a hit is an insert too (see `Counters`).
         self.counters.acquire_hits += 1;
-        self.counters.inserts += 1;
         self.link.publish_len(self.len());
         // Last, as in `insert`: a byte store may alias anything.
         // SAFETY: in bounds, as above, and every slot index is covered by the occupancy
@@ -279,7 +270,7 @@ impl<T> Pool<T> {
     pub fn clear_spares(&mut self) {
         let n = self.spares.len();
         self.evict_spares(n);
-        self.spares = Vec::new();
+        self.spares.free_memory();
     }
 
     /// Drops the `n` most recently released spares, each taken off the list before its
@@ -329,7 +320,7 @@ impl<T> Pool<T> {
         if keep < self.spares.len() {
             // The oldest go: rotate them to the end of the stack and evict from there.
             let excess = self.spares.len() - keep;
-            self.spares.rotate_left(excess);
+            self.spares.rotate_oldest_to_top(excess);
             self.evict_spares(excess);
         }
         self.spares.shrink_to_fit();
@@ -349,7 +340,7 @@ impl<T> Pool<T> {
     /// assert_eq!(pool.stats().spares, 0);
     /// ```
     pub fn set_max_spares(&mut self, n: usize) {
-        self.max_spares = n;
+        self.spares.set_max(n);
         if self.spares.len() > n {
             self.shrink_spares(n);
         }

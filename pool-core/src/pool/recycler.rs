@@ -92,6 +92,9 @@ pub struct Recycler<'a, T: Reset> {
 #[must_use = "the value goes back to the pool as soon as the lease is dropped"]
 pub struct Lease<'r, T: Reset> {
     pool: NonNull<Pool<T>>,
+    /// The value in its slot: the storage never moves while the recycler lives
+    /// (invariant 1), so a deref is one load.
+    value: NonNull<T>,
     handle: Handle<T>,
     _recycler: PhantomData<&'r Recycler<'r, T>>,
 }
@@ -161,7 +164,7 @@ impl<T: Reset> Pool<T> {
     }
 
     /// Keeps the value in slot `i`, already reset, as a spare; hands it back instead if
-    /// it cannot stay (see `can_keep_spare`), for the caller to drop once the pool is no
+    /// it cannot stay (see `push_spare`), for the caller to drop once the pool is no
     /// longer borrowed.
     ///
     /// # Safety
@@ -170,37 +173,30 @@ impl<T: Reset> Pool<T> {
     ///   generation, and no reference to its value is alive.
     #[inline]
     unsafe fn keep_leased(&mut self, i: usize, next: u32) -> Option<T> {
-        let spares = self.spares.len();
-        if next == self.key || spares >= self.max_spares || spares == self.spares.capacity() {
+        if !self.push_spare(i, next) {
             // SAFETY: as this function's (caller).
-            return unsafe { self.keep_leased_slow(i, next) };
+            return Some(unsafe { self.take_leased(i, next) });
         }
         // SAFETY: `i` is in bounds (caller).
         let slot = unsafe { Self::slot_mut(&mut self.slots, i) };
-        // SAFETY: occupied (caller); `next` is even and not the key (checked above).
+        // SAFETY: occupied (caller); `next` is even and not the key (checked by
+        // `push_spare`), and the index is listed just above (invariant 2).
         unsafe { slot.make_spare(next) };
-        // No allocation: `spares < capacity` (checked above).
-        self.spares.push(i as u32);
         // SAFETY: `i` is in bounds and its value was live until just now (caller).
         unsafe { self.count_removal(i) };
         None
     }
 
-    /// `keep_leased` when the spare list is full or the slot retires: grows the list if
-    /// the limit allows, else takes the value out.
+    /// `keep_leased` when the value cannot stay a spare: takes it out of its slot.
     ///
     /// # Safety
     ///
     /// As `keep_leased`.
     #[cold]
     #[inline(never)]
-    unsafe fn keep_leased_slow(&mut self, i: usize, next: u32) -> Option<T> {
-        if self.can_keep_spare(next) {
-            // SAFETY: as this function's (caller); there is room now.
-            return unsafe { self.keep_leased(i, next) };
-        }
+    unsafe fn take_leased(&mut self, i: usize, next: u32) -> T {
         // SAFETY: as this function's (caller).
-        Some(unsafe { self.take_at(i, next) })
+        unsafe { self.take_at(i, next) }
     }
 }
 
@@ -385,8 +381,17 @@ impl<'a, T: Reset> Recycler<'a, T> {
 
     #[inline(always)]
     fn lease(&self, handle: Handle<T>) -> Lease<'_, T> {
+        let pool = self.pool.as_ptr();
+        // SAFETY: the pool outlives this recycler; the field is read through the raw
+        // pointer, creating no reference (invariant 3). The handle is live, so its index
+        // is in bounds (pool invariant 5), and `as_mut_ptr` creates no reference to the
+        // buffer, so the pointer stays valid while other slots are reached.
+        let value =
+            unsafe { Slot::raw_value_ptr((*pool).slots.as_mut_ptr().add(handle.index() as usize)) };
         Lease {
             pool: self.pool,
+            // SAFETY: a pointer into a live allocation is not null.
+            value: unsafe { NonNull::new_unchecked(value) },
             handle,
             _recycler: PhantomData,
         }
@@ -434,19 +439,11 @@ impl<T: Reset> Lease<'_, T> {
         this.handle
     }
 
-    /// The value's address: from the storage's base, read without a reference to the
-    /// pool or to the storage (both may be in use by other leases' holders).
+    /// The value's address, taken when the lease was made: the slot storage has not
+    /// moved since (invariant 1).
     #[inline(always)]
     fn value_ptr(&self) -> *mut T {
-        let pool = self.pool.as_ptr();
-        // SAFETY: the pool outlives the recycler this lease borrows; the field is read
-        // through the raw pointer, creating no reference (invariant 3). The index is in
-        // bounds because the slot is live (invariant 2), and `as_mut_ptr` creates no
-        // reference to the buffer.
-        unsafe {
-            let slots = (*pool).slots.as_mut_ptr();
-            Slot::raw_value_ptr(slots.add(self.handle.index() as usize))
-        }
+        self.value.as_ptr()
     }
 }
 

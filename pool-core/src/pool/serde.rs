@@ -177,7 +177,7 @@ fn build<T, E: de::Error>(parts: Parts<T>) -> Result<Pool<T>, E> {
     if let Some(limit) = limit {
         pool.bounded = true;
         pool.limit = limit as usize;
-        pool.max_spares = limit as usize;
+        pool.spares.set_max(limit as usize);
     }
     if let Some(id) = id {
         pool.id = id;

@@ -44,7 +44,6 @@ impl<T: Clone> Clone for Pool<T> {
             regrow_below: self.regrow_below,
             regrow_floor: self.regrow_floor,
             spares: self.spares.clone(),
-            max_spares: self.max_spares,
             factory: self.factory,
             counters: self.counters,
             link: self
@@ -126,7 +125,6 @@ impl<T: Clone> Clone for Pool<T> {
         dst.id_pending = false;
         dst.regrow_below = source.regrow_below;
         dst.regrow_floor = source.regrow_floor;
-        dst.max_spares = source.max_spares;
         dst.factory = source.factory;
         dst.counters = source.counters;
         dst.link = source
