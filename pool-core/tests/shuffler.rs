@@ -326,3 +326,47 @@ fn a_builder_that_shuffles_re_entrantly_keeps_its_block() {
     let g = s.rent(h).unwrap();
     assert!(g.iter().enumerate().all(|(i, &v)| v == 1000 + i as u64));
 }
+
+#[test]
+fn a_shuffle_after_a_complete_one_finds_the_holes_made_since() {
+    let s: Shuffler<u32> = Shuffler::new();
+    let hs: Vec<_> = (0..8).map(|i| s.alloc_with(4, |_| i)).collect();
+    s.free(hs[0]);
+    s.shuffle();
+    assert_eq!(s.stats().moved_last, 7 * 16);
+    s.shuffle(); // complete: nothing to move
+    assert_eq!(s.stats().moved_last, 0);
+    // A free opens a hole: the next shuffle fills it, also after a step that only had
+    // the budget to reclaim the freed space.
+    s.free(hs[1]);
+    assert_eq!(s.shuffle_step(1), 0);
+    assert_eq!(s.stats().pending_frees, 0);
+    s.shuffle();
+    assert_eq!(s.stats().moved_last, 6 * 16);
+    // A rented block is in the way: that shuffle is not complete, and once the guard is
+    // back the next one moves it (and what follows) into the hole before it.
+    let t: Shuffler<u32> = Shuffler::new();
+    let (a, b, c) = (t.alloc(4), t.alloc_with(8, |_| 1), t.alloc_with(8, |_| 2));
+    t.free(a);
+    let g = t.rent(b).unwrap();
+    t.shuffle();
+    assert_eq!(
+        t.stats().moved_last,
+        0,
+        "b is pinned, c does not fit before it"
+    );
+    drop(g);
+    t.shuffle();
+    assert_eq!(t.stats().moved_last, 2 * 8 * 4);
+    assert_eq!((t.rent(b).unwrap()[7], t.rent(c).unwrap()[7]), (1, 2));
+    // Allocating fills the end: nothing to move, and a budget step stays idle.
+    s.set_budget(Some(1024));
+    let more: Vec<_> = (0..4).map(|i| s.alloc_with(4, |_| 100 + i)).collect();
+    assert_eq!(s.stats().moved_last, 0);
+    for (i, h) in hs.iter().enumerate().skip(2) {
+        assert_eq!(&*s.rent(*h).unwrap(), &[i as u32; 4]);
+    }
+    for (i, h) in more.iter().enumerate() {
+        assert_eq!(s.rent(*h).unwrap()[0], 100 + i as u32);
+    }
+}

@@ -202,6 +202,10 @@ pub(crate) struct Inner<T> {
     live_blocks: usize,
     live_elems: usize,
     moved_last: usize,
+    /// The last compaction finished with nothing left to move and nothing in its way, and
+    /// no hole has opened since (a free, or a reservation lifted): a step has no work
+    /// then, so it returns at once instead of sorting every block.
+    compacted: bool,
     budget: Option<usize>,
     /// Debug mode: where each live block was allocated.
     #[cfg(feature = "debug")]
@@ -313,6 +317,7 @@ impl<T> Shuffler<T> {
                 live_blocks: 0,
                 live_elems: 0,
                 moved_last: 0,
+                compacted: false,
                 budget: None,
                 #[cfg(feature = "debug")]
                 sites: crate::debug::SiteTable::new(),

@@ -36,6 +36,11 @@ impl<T> Shuffler<T> {
     /// One bounded step of compaction: at most `budget` bytes of elements dropped or moved.
     /// Returns the bytes moved.
     ///
+    /// A step with nothing to do (no freed block waiting, and no hole opened since the
+    /// last compaction that finished with nothing in its way) returns at once. Otherwise
+    /// it walks the blocks in address order, which costs a sort of all blocks, whatever
+    /// the budget.
+    ///
     /// # Examples
     ///
     /// ```
@@ -52,6 +57,13 @@ impl<T> Shuffler<T> {
     }
 
     pub(super) fn shuffle_within(&self, budget: usize) -> usize {
+        {
+            let inner = self.inner();
+            if inner.compacted && inner.pending.is_empty() {
+                inner.moved_last = 0;
+                return 0;
+            }
+        }
         let size = core::mem::size_of::<T>();
         let dropped = self.drop_pending(budget);
         if dropped > budget {
@@ -158,6 +170,9 @@ impl<T> Shuffler<T> {
             }
         }
         let mut moved = 0;
+        // Nothing left to move once the walk ends without running out of budget, if no
+        // obstacle could have kept a block from moving.
+        let mut complete = obstacles.iter().all(alloc::vec::Vec::is_empty);
         let (mut dc, mut doff) = (0usize, 0usize);
         for (slot, b) in order {
             if b.chunk == NO_CHUNK || b.len == 0 || pinned(slot, inner) {
@@ -171,6 +186,7 @@ impl<T> Shuffler<T> {
             };
             let bytes = len * size;
             if moved + bytes > budget {
+                complete = false;
                 break;
             }
             let src = inner.block_ptr(b);
@@ -192,6 +208,7 @@ impl<T> Shuffler<T> {
             s.ptr = dst;
             (dc, doff) = (c, o + len);
         }
+        inner.compacted = complete;
         moved
     }
 }

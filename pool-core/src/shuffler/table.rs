@@ -118,6 +118,8 @@ impl<T> Inner<T> {
     /// Lowers its chunk's top over `block` if the block is the topmost one (a block whose
     /// reservation was lifted without a commit).
     pub(super) fn give_back_top(&mut self, block: Block) {
+        // Unless it is the topmost block, its space is a hole now.
+        self.compacted = false;
         if block.chunk == NO_CHUNK || block.len == 0 {
             return;
         }
@@ -226,6 +228,8 @@ impl<T> Inner<T> {
             return false;
         };
         let Slot { block, rent, .. } = self.slots[i];
+        // Its space becomes a hole once its elements are dropped.
+        self.compacted = false;
         self.live_blocks -= 1;
         self.live_elems -= block.len as usize;
         #[cfg(feature = "debug")]
