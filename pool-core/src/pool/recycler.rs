@@ -163,19 +163,17 @@ impl<T: Reset> Pool<T> {
         Ok(len as u32)
     }
 
-    /// Keeps the value in slot `i`, already reset, as a spare; hands it back instead if
-    /// it cannot stay (see `push_spare`), for the caller to drop once the pool is no
-    /// longer borrowed.
+    /// Keeps the value in slot `i`, already reset, as a spare; `false` if it cannot stay
+    /// (see `push_spare`), and then nothing has changed.
     ///
     /// # Safety
     ///
     /// - `i < self.slots.len()`, slot `i` is occupied, `next` is one more than its
     ///   generation, and no reference to its value is alive.
     #[inline]
-    unsafe fn keep_leased(&mut self, i: usize, next: u32) -> Option<T> {
+    unsafe fn keep_leased(&mut self, i: usize, next: u32) -> bool {
         if !self.push_spare(i, next) {
-            // SAFETY: as this function's (caller).
-            return Some(unsafe { self.take_leased(i, next) });
+            return false;
         }
         // SAFETY: `i` is in bounds (caller).
         let slot = unsafe { Self::slot_mut(&mut self.slots, i) };
@@ -184,20 +182,24 @@ impl<T: Reset> Pool<T> {
         unsafe { slot.make_spare(next) };
         // SAFETY: `i` is in bounds and its value was live until just now (caller).
         unsafe { self.count_removal(i) };
-        None
+        true
     }
+}
 
-    /// `keep_leased` when the value cannot stay a spare: takes it out of its slot.
-    ///
-    /// # Safety
-    ///
-    /// As `keep_leased`.
-    #[cold]
-    #[inline(never)]
-    unsafe fn take_leased(&mut self, i: usize, next: u32) -> T {
-        // SAFETY: as this function's (caller).
-        unsafe { self.take_at(i, next) }
-    }
+/// Takes a leased value out of its slot (freeing the slot) and drops it once the pool is
+/// no longer borrowed: a release past the spare limit, or after `reset` panicked.
+///
+/// # Safety
+///
+/// - `pool` is the recycler's pool; slot `index` is occupied with generation `next - 1`,
+///   and nothing refers to its value.
+#[cold]
+#[inline(never)]
+unsafe fn drop_leased<T>(pool: NonNull<Pool<T>>, index: usize, next: u32) {
+    // SAFETY: as this function's (caller); the pool reference lives for this statement
+    // only (invariant 3), so the value's `Drop` may re-enter the recycler.
+    let value = unsafe { (*pool.as_ptr()).take_at(index, next) };
+    drop(value);
 }
 
 impl<'a, T: Reset> Recycler<'a, T> {
@@ -475,10 +477,8 @@ struct UnwindDropsLeased<T> {
 impl<T> Drop for UnwindDropsLeased<T> {
     fn drop(&mut self) {
         // SAFETY: the slot is still occupied with generation `next - 1` and `reset` is
-        // over, so nothing refers to its value; the pool reference lives for this call
-        // only (invariant 3).
-        let value = unsafe { (*self.pool.as_ptr()).take_at(self.index, self.next) };
-        drop(value);
+        // over, so nothing refers to its value.
+        unsafe { drop_leased(self.pool, self.index, self.next) };
     }
 }
 
@@ -496,9 +496,11 @@ impl<T: Reset> Drop for Lease<'_, T> {
         core::mem::forget(guard);
         // SAFETY: the slot is occupied with generation `next - 1` (invariant 2), and this
         // lease, the only way to its value, is going; the pool reference lives for this
-        // call only, and any value it hands back is dropped after it.
-        let dropped = unsafe { (*pool.as_ptr()).keep_leased(index, next) };
-        drop(dropped);
+        // call only.
+        if !unsafe { (*pool.as_ptr()).keep_leased(index, next) } {
+            // SAFETY: as above: nothing changed, and nothing else refers to the value.
+            unsafe { drop_leased(pool, index, next) };
+        }
     }
 }
 
