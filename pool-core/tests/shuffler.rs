@@ -7,6 +7,16 @@ use std::rc::Rc;
 use pool_core::shuffler::ShuffleError;
 use pool_core::{Handle, RentError, ShuffleHandle, Shuffler};
 
+/// Counts its drops in a shared cell.
+#[derive(Debug)]
+struct Dropped(Rc<Cell<u32>>);
+
+impl Drop for Dropped {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
 #[cfg(miri)]
 const N: usize = 40;
 #[cfg(not(miri))]
@@ -38,15 +48,8 @@ fn stale_forged_and_foreign_handles_are_rejected() {
 #[test]
 fn freeing_a_rented_block_waits_for_its_guard() {
     let drops = Rc::new(Cell::new(0));
-    #[derive(Debug)]
-    struct D(Rc<Cell<u32>>);
-    impl Drop for D {
-        fn drop(&mut self) {
-            self.0.set(self.0.get() + 1);
-        }
-    }
     let s = Shuffler::new();
-    let h = s.alloc_with(3, |_| D(drops.clone()));
+    let h = s.alloc_with(3, |_| Dropped(drops.clone()));
     let g = s.rent(h).unwrap();
     let at = g.as_ptr();
     assert!(s.free(h)); // invalid at once...
@@ -64,15 +67,8 @@ fn freeing_a_rented_block_waits_for_its_guard() {
 #[test]
 fn a_block_freed_under_several_guards_is_dropped_once_after_the_last() {
     let drops = Rc::new(Cell::new(0));
-    #[derive(Debug)]
-    struct D(Rc<Cell<u32>>);
-    impl Drop for D {
-        fn drop(&mut self) {
-            self.0.set(self.0.get() + 1);
-        }
-    }
     let s = Shuffler::new();
-    let h = s.alloc_with(2, |_| D(drops.clone()));
+    let h = s.alloc_with(2, |_| Dropped(drops.clone()));
     let (g1, g2) = (s.rent(h).unwrap(), s.rent(h).unwrap());
     assert!(s.free(h));
     assert!(!s.free(h));
@@ -81,14 +77,14 @@ fn a_block_freed_under_several_guards_is_dropped_once_after_the_last() {
     drop(g1);
     s.shuffle(); // one guard still out: nothing dropped, nothing reused
     assert_eq!(drops.get(), 0);
-    let other = s.create(D(drops.clone()));
+    let other = s.create(Dropped(drops.clone()));
     assert_ne!(other.index(), h.index());
     drop(g2);
     assert_eq!((s.stats().pinned_blocks, s.stats().pending_frees), (0, 1));
     s.shuffle();
     assert_eq!((drops.get(), s.stats().pending_frees), (2, 0));
     // The slot is free again, under a new generation; the old handle stays stale.
-    let again = s.create(D(drops.clone()));
+    let again = s.create(Dropped(drops.clone()));
     assert_eq!(again.index(), h.index());
     assert_ne!(again, h);
     assert_eq!(s.rent(h).unwrap_err(), RentError::Stale);
@@ -162,23 +158,16 @@ fn a_panicking_drop_during_a_shuffle_never_drops_twice() {
 #[test]
 fn a_panicking_builder_drops_what_it_made() {
     let drops = Rc::new(Cell::new(0u32));
-    #[derive(Debug)]
-    struct D(Rc<Cell<u32>>);
-    impl Drop for D {
-        fn drop(&mut self) {
-            self.0.set(self.0.get() + 1);
-        }
-    }
     let s = Shuffler::new();
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         s.alloc_with(5, |i| {
             assert!(i < 3, "builder fails");
-            D(drops.clone())
+            Dropped(drops.clone())
         })
     }));
     assert!(r.is_err());
     assert_eq!((drops.get(), s.len()), (3, 0));
-    let h = s.alloc_with(2, |_| D(drops.clone()));
+    let h = s.alloc_with(2, |_| Dropped(drops.clone()));
     assert_eq!(s.len_of(h), Some(2));
 }
 
