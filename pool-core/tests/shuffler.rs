@@ -317,36 +317,29 @@ fn a_builder_that_shuffles_re_entrantly_keeps_its_block() {
 }
 
 #[test]
-fn a_shuffle_after_a_complete_one_finds_the_holes_made_since() {
+fn a_step_after_a_complete_compaction_finds_the_holes_made_since() {
     let s: Shuffler<u32> = Shuffler::new();
     let hs: Vec<_> = (0..8).map(|i| s.alloc_with(4, |_| i)).collect();
     s.free(hs[0]);
     s.shuffle();
     assert_eq!(s.stats().moved_last, 7 * 16);
-    s.shuffle(); // complete: nothing to move
-    assert_eq!(s.stats().moved_last, 0);
-    // A free opens a hole: the next shuffle fills it, also after a step that only had
-    // the budget to reclaim the freed space.
+    assert_eq!(s.shuffle_step(usize::MAX), 0); // complete: nothing to move
+                                               // A free opens a hole: the next step fills it, also after a step that only had the
+                                               // budget to reclaim the freed space.
     s.free(hs[1]);
     assert_eq!(s.shuffle_step(1), 0);
     assert_eq!(s.stats().pending_frees, 0);
-    s.shuffle();
-    assert_eq!(s.stats().moved_last, 6 * 16);
-    // A rented block is in the way: that shuffle is not complete, and once the guard is
+    assert_eq!(s.shuffle_step(usize::MAX), 6 * 16);
+    // A rented block is in the way: that step is not complete, and once the guard is
     // back the next one moves it (and what follows) into the hole before it.
     let t: Shuffler<u32> = Shuffler::new();
     let (a, b, c) = (t.alloc(4), t.alloc_with(8, |_| 1), t.alloc_with(8, |_| 2));
     t.free(a);
     let g = t.rent(b).unwrap();
-    t.shuffle();
-    assert_eq!(
-        t.stats().moved_last,
-        0,
-        "b is pinned, c does not fit before it"
-    );
+    // b is pinned, c does not fit before it.
+    assert_eq!(t.shuffle_step(usize::MAX), 0);
     drop(g);
-    t.shuffle();
-    assert_eq!(t.stats().moved_last, 2 * 8 * 4);
+    assert_eq!(t.shuffle_step(usize::MAX), 2 * 8 * 4);
     assert_eq!((t.rent(b).unwrap()[7], t.rent(c).unwrap()[7]), (1, 2));
     // Allocating fills the end: nothing to move, and a budget step stays idle.
     s.set_budget(Some(1024));
@@ -358,4 +351,36 @@ fn a_shuffle_after_a_complete_one_finds_the_holes_made_since() {
     for (i, h) in more.iter().enumerate() {
         assert_eq!(s.rent(*h).unwrap()[0], 100 + i as u32);
     }
+}
+
+#[test]
+fn a_chunk_made_again_in_a_released_place_is_filled_by_the_next_step() {
+    // 16 KiB chunks: 4096 `u32`s each.
+    let s: Shuffler<u32> = Shuffler::new();
+    let _a = s.alloc(4096); // chunk 0, full
+    let b = s.alloc(4096); // chunk 1, full
+    let c = s.alloc_with(90, |_| 3); // chunk 2
+    let e = s.alloc_with(4000, |_| 5); // chunk 2, 6 elements of room left
+    let (gc, ge) = (s.rent(c).unwrap(), s.rent(e).unwrap());
+    s.free(b);
+    s.shuffle(); // c and e are pinned: chunk 1 is emptied and given back
+    assert_eq!(s.stats().chunks, 2);
+    drop((gc, ge));
+    // Nothing fits before c and e: complete, nothing moved.
+    assert_eq!(s.shuffle_step(usize::MAX), 0);
+    // No chunk has room for 100: a new one takes chunk 1's place, and c now fits there.
+    let d = s.alloc_with(100, |_| 4);
+    assert_eq!(s.stats().chunks, 3);
+    assert!(
+        s.shuffle_step(usize::MAX) >= 90 * 4,
+        "c moves into the new chunk's room"
+    );
+    assert_eq!(
+        (
+            s.rent(c).unwrap()[89],
+            s.rent(d).unwrap()[99],
+            s.rent(e).unwrap()[0]
+        ),
+        (3, 4, 5)
+    );
 }

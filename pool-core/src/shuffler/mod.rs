@@ -801,7 +801,7 @@ impl<T> Shuffler<T> {
     #[cold]
     #[inline(never)]
     fn budget_step_slow(&self, budget: usize) {
-        self.shuffle_within(budget);
+        self.shuffle_within(budget, false);
     }
 }
 

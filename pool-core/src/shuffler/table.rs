@@ -92,6 +92,8 @@ impl<T> Inner<T> {
         let chunk = Chunk::new(n.max(min)).ok_or(ShuffleError::AllocFailed)?;
         if let Some(i) = self.chunks.iter().position(|c| c.cap == 0) {
             self.chunks[i] = chunk;
+            // Blocks in later chunks may fit in this one's room: a shuffle has work.
+            self.compacted = false;
             return Ok(i);
         }
         if self.chunks.len() >= NO_CHUNK as usize - 1 {
