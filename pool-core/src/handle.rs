@@ -206,6 +206,7 @@ impl<T> Handle<T> {
 
     /// Encodes `version` (odd) under `key` (even) for the slot at `index`.
     #[inline]
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // the stores that use it need `std`
     pub(crate) fn encode(index: u32, version: u32, key: u32) -> Self {
         debug_assert!(version & 1 == 1, "only occupied versions are encoded");
         debug_assert!(key & 1 == 0, "store keys are even");
@@ -238,6 +239,7 @@ impl<T> Handle<T> {
 
     /// The slot version this handle expects in a store whose key is `key` (always odd).
     #[inline]
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // the stores that use it need `std`
     pub(crate) fn version(self, key: u32) -> u32 {
         self.generation().wrapping_sub(key)
     }

@@ -754,6 +754,15 @@ impl<T> Shuffler<T> {
     /// methods may panic with a freed element's `Drop` (after the free is done, or before
     /// anything is created).
     ///
+    /// # Cost
+    ///
+    /// A step with work (after any `free`, so nearly every step under churn) walks every
+    /// block in address order, which takes a sort of all of them whatever the budget: the
+    /// budget bounds the bytes moved, not the walk. With thousands of live blocks that walk
+    /// costs tens of microseconds per operation. For large stores under steady churn, leave
+    /// the budget off and call [`shuffle_step`](Self::shuffle_step) once per frame (or
+    /// [`shuffle`](Self::shuffle) at a quiet moment) instead.
+    ///
     /// # Examples
     ///
     /// ```
