@@ -235,6 +235,31 @@ fn plain_references_and_iteration_follow_storage_order() {
 }
 
 #[test]
+fn empty_blocks_iterate_last_in_slot_order() {
+    let mut s: Shuffler<u16> = Shuffler::new();
+    let hs: Vec<ShuffleHandle<u16>> = (0..40).map(|i| s.alloc_with(i % 3, |_| i as u16)).collect();
+    // Slots freed and reused, so slot order is not creation order.
+    for h in hs.iter().step_by(4) {
+        s.free(*h);
+    }
+    let again: Vec<_> = (0..10).map(|i| s.alloc_with(i % 2, |_| 7)).collect();
+    s.shuffle();
+    let listed: Vec<(ShuffleHandle<u16>, usize)> = s.iter().map(|(h, b)| (h, b.len())).collect();
+    let split = listed.iter().position(|&(_, n)| n == 0).unwrap();
+    assert!(
+        listed[split..].iter().all(|&(_, n)| n == 0),
+        "empty blocks come last"
+    );
+    let empties: Vec<u32> = listed[split..].iter().map(|(h, _)| h.index()).collect();
+    assert!(
+        empties.windows(2).all(|w| w[0] < w[1]),
+        "by slot: {empties:?}"
+    );
+    let live = hs.len() - hs.len().div_ceil(4) + again.len();
+    assert_eq!(listed.len(), live);
+}
+
+#[test]
 fn incremental_mode_bounds_each_step() {
     let s: Shuffler<u64> = Shuffler::new();
     let blocks = if cfg!(miri) { 24 } else { 200 };

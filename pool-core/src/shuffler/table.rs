@@ -273,9 +273,9 @@ impl<T> Inner<T> {
         if !live_only {
             v.extend(self.pending.iter().map(|p| (usize::MAX, p.block)));
         }
-        // Non-empty blocks never share an address (module invariants), so an unstable
-        // sort gives the one order there is, in place; one `u64` key per block.
-        v.sort_unstable_by_key(|&(_, b)| (u64::from(b.chunk) << 32) | u64::from(b.offset));
+        // In place. Non-empty blocks never share an address (module invariants); empty
+        // ones all sort last, by slot, as a stable sort of this list would leave them.
+        v.sort_unstable_by_key(|&(i, b)| ((u64::from(b.chunk) << 32) | u64::from(b.offset), i));
         v
     }
 
