@@ -256,9 +256,20 @@ fn arena_try(n: usize) {
 }
 
 fn shuffler_try_alloc(n: usize) {
+    shuffler_try_alloc_case(n, None);
+}
+
+/// With a budget set, `try_alloc_with` and `free` also run a compaction step, whose
+/// working lists need memory: refused, the step is skipped, never an abort.
+fn shuffler_try_alloc_budget(n: usize) {
+    shuffler_try_alloc_case(n, Some(64));
+}
+
+fn shuffler_try_alloc_case(n: usize, budget: Option<usize>) {
     // Elements whose construction does not allocate: only the shuffler's own
     // allocations are failed.
     let s: Shuffler<u64> = Shuffler::new();
+    s.set_budget(budget);
     let mut made = Vec::with_capacity(100);
     arm(n);
     let mut error = None;
@@ -403,6 +414,108 @@ fn sync_pool_try_insert(n: usize) {
     }
 }
 
+/// Every other fallible call of every store, in one sequence: each returns its
+/// allocation-failure error or succeeds, never aborts, and the store stays usable.
+fn other_try_apis(n: usize) {
+    use pool_core::arena::{AllocOrInitError, ArenaString};
+    use pool_core::TryInsertError;
+    let mut pool: Pool<Vec<u8>> = Pool::new();
+    let sync: SyncPool<Vec<u8>> = SyncPool::new();
+    sync.insert(Vec::new());
+    let mut binned = BinnedAllocator::new();
+    binned.alloc(1);
+    let arena = Arena::with_limit(1 << 24);
+    arena.alloc(1u8);
+    let pool_failed = |e: &PoolError| *e == PoolError::AllocFailed;
+    let arena_failed = |e: &AllocError| *e == AllocError::AllocFailed;
+    // Values and sources that need no memory while armed: only the stores' own
+    // allocations are failed.
+    let source = "x".repeat(12_000);
+    arm(n);
+    for round in 0..4usize {
+        match pool.try_vacant_entry() {
+            Ok(entry) => {
+                entry.insert(Vec::new());
+            }
+            Err(e) => assert!(pool_failed(&e)),
+        }
+        match pool.try_insert_with(|_| Ok::<_, ()>(Vec::new())) {
+            Ok(_) | Err(TryInsertError::Init(())) => {}
+            Err(TryInsertError::NoRoom(e)) => assert!(pool_failed(&e)),
+        }
+        if let Err(e) = pool.try_reserve_exact(50 * (round + 1)) {
+            assert!(pool_failed(&e));
+        }
+        if let Err(e) = pool.try_acquire_with(Vec::new) {
+            assert!(pool_failed(&e));
+        }
+        {
+            let recycler = pool.recycler();
+            if let Err(e) = recycler.try_acquire_with(Vec::new) {
+                assert!(pool_failed(&e));
+            };
+        }
+        if let Err(e) = sync.try_acquire_with(Vec::new) {
+            assert!(pool_failed(&e));
+        }
+        if let Err(e) = sync.try_acquire_guard_with(Vec::new) {
+            assert!(pool_failed(&e));
+        }
+        for size in [24, 5000, 100_000] {
+            if let Err(e) = binned.try_alloc_aligned(size, 64 << round) {
+                assert_eq!(e, BinnedError::AllocFailed);
+            }
+        }
+        if let Err(e) = binned.try_alloc_pod(7u64 << round) {
+            assert_eq!(e, BinnedError::AllocFailed);
+        }
+        let big = 3000 * (round + 1);
+        if let Err(e) = arena.try_alloc_box([round; 4]) {
+            assert!(arena_failed(&e));
+        }
+        if let Err(e) = arena.try_alloc_with_drop(Vec::<u8>::new()) {
+            assert!(arena_failed(&e));
+        }
+        match arena.try_alloc_try_with(|| Ok::<_, ()>([0u8; 2000])) {
+            Ok(_) | Err(AllocOrInitError::Init(())) => {}
+            Err(AllocOrInitError::Alloc(e)) => assert!(arena_failed(&e)),
+        }
+        match arena.try_alloc_slice_try_fill_with(big, |i| Ok::<_, ()>(i as u16)) {
+            Ok(s) => assert_eq!(s.len(), big),
+            Err(AllocOrInitError::Init(())) => unreachable!(),
+            Err(AllocOrInitError::Alloc(e)) => assert!(arena_failed(&e)),
+        }
+        if let Err(e) = arena.try_alloc_box_slice_fill_with(big, |i| i as u64) {
+            assert!(arena_failed(&e));
+        }
+        if let Err(e) = arena.try_alloc_slice_copy(&[round as u32; 1500]) {
+            assert!(arena_failed(&e));
+        }
+        if let Err(e) = arena.try_alloc_slice_clone(&[(round, 'c'); 700]) {
+            assert!(arena_failed(&e));
+        }
+        if let Err(e) = arena.try_alloc_str(&source[..big]) {
+            assert!(arena_failed(&e));
+        }
+        let mut text = ArenaString::new_in(&arena);
+        let _ = text.try_reserve(big);
+        let _ = text.try_push_str("typed-pool");
+        assert!(text.is_empty() || text.as_str() == "typed-pool");
+    }
+    let fresh = Arena::try_new();
+    disarm();
+    assert!(matches!(fresh, Ok(_) | Err(AllocError::AllocFailed)));
+    // Everything still works.
+    let h = pool.insert(vec![9]);
+    assert_eq!(pool[h], [9]);
+    assert_eq!(pool.iter().count(), pool.len());
+    let h = sync.insert(vec![9]);
+    assert_eq!(*sync.get(h).unwrap(), [9]);
+    let b = binned.alloc_aligned(100, 4096);
+    assert_eq!(binned.get(b).unwrap().as_ptr() as usize % 4096, 0);
+    assert_eq!(*arena.alloc(5u64), 5);
+}
+
 /// A case: its name, and the body that fails allocation `n` (counted from arming).
 type Case = (&'static str, fn(usize));
 
@@ -451,9 +564,11 @@ const CASES: &[Case] = &[
     ("pool_recycler", pool_recycler),
     ("arena_try", arena_try),
     ("shuffler_try_alloc", shuffler_try_alloc),
+    ("shuffler_try_alloc_budget", shuffler_try_alloc_budget),
     ("binned_try_alloc", binned_try_alloc),
     ("binned_restore", binned_restore),
     ("sync_pool_try_insert", sync_pool_try_insert),
+    ("other_try_apis", other_try_apis),
     (
         "drops_while_memory_is_refused",
         drops_while_memory_is_refused,

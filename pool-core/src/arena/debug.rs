@@ -39,8 +39,16 @@ pub(super) struct ArenaSites {
 }
 
 impl ArenaSites {
+    /// Counts one allocation of `bytes` from `site` in the current frame.
+    ///
+    /// Never aborts: if the allocator refuses room for a new site, the allocation goes
+    /// unrecorded, so that a `try_*` call still reports running out of memory instead of
+    /// aborting in debug mode.
     pub(super) fn record(&self, site: &'static Location<'static>, bytes: usize) {
         let mut map = self.current.borrow_mut();
+        if !map.contains_key(site) && map.try_reserve(1).is_err() {
+            return;
+        }
         let e = map.entry(site).or_default();
         e.0 += 1;
         e.1 += bytes as u64;

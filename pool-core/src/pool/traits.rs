@@ -195,7 +195,7 @@ impl<T> IndexMut<Handle<T>> for Pool<T> {
 #[inline(never)]
 #[track_caller]
 fn index_panic<T>(h: Handle<T>) -> ! {
-    panic!("Pool index: {h:?} is stale, foreign or forged: no live value for it")
+    panic!("Pool index: invalid handle {h:?}: stale, foreign or forged, no live value for it")
 }
 
 impl<T> Extend<T> for Pool<T> {

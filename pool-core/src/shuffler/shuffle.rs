@@ -157,27 +157,45 @@ impl<T> Shuffler<T> {
     }
 
     /// Slides movable blocks toward the front; returns the bytes moved (at most `budget`).
+    ///
+    /// Its working lists are taken from the allocator fallibly: refused, nothing moves
+    /// (compaction is optional work, and a step may run inside `try_alloc_with`).
     fn compact(&self, budget: usize, size: usize) -> usize {
         let inner = self.inner();
-        let order = inner.storage_order(false);
-        // Obstacles per chunk: rented, zombie and pending blocks, sorted by offset.
-        let mut obstacles: alloc::vec::Vec<alloc::vec::Vec<(usize, usize)>> =
-            alloc::vec![alloc::vec::Vec::new(); inner.chunks.len()];
+        let Some(order) = inner.try_storage_order(false) else {
+            inner.compacted = false;
+            return 0;
+        };
         // Pending (no slot; zombies' blocks included) or rented: the same `rent > 0` that
         // `stats` counts as pinned.
         let pinned = |slot: usize, inner: &super::Inner<T>| -> bool {
             slot == usize::MAX || inner.slots[slot].rent > 0
         };
-        for &(slot, b) in &order {
-            if b.chunk != NO_CHUNK && b.len > 0 && pinned(slot, inner) {
-                let start = b.offset as usize;
-                obstacles[b.chunk as usize].push((start, start + b.len as usize));
-            }
+        let is_obstacle =
+            |&(slot, b): &(usize, Block)| b.chunk != NO_CHUNK && b.len > 0 && pinned(slot, inner);
+        // Obstacles: rented, zombie and pending blocks, in storage order like `order`.
+        let mut obstacles: alloc::vec::Vec<Obstacle> = alloc::vec::Vec::new();
+        if obstacles
+            .try_reserve_exact(order.iter().filter(|e| is_obstacle(e)).count())
+            .is_err()
+        {
+            inner.compacted = false;
+            return 0;
         }
+        obstacles.extend(
+            order
+                .iter()
+                .filter(|e| is_obstacle(e))
+                .map(|&(_, b)| Obstacle {
+                    chunk: b.chunk as usize,
+                    start: b.offset as usize,
+                    end: b.offset as usize + b.len as usize,
+                }),
+        );
         let mut moved = 0;
         // Nothing left to move once the walk ends without running out of budget, if no
         // obstacle could have kept a block from moving.
-        let mut complete = obstacles.iter().all(alloc::vec::Vec::is_empty);
+        let mut complete = obstacles.is_empty();
         let (mut dc, mut doff) = (0usize, 0usize);
         for (slot, b) in order {
             if b.chunk == NO_CHUNK || b.len == 0 || pinned(slot, inner) {
@@ -218,11 +236,19 @@ impl<T> Shuffler<T> {
     }
 }
 
+/// A block that compaction must not move or overlap, as a range of element slots.
+#[derive(Clone, Copy)]
+struct Obstacle {
+    chunk: usize,
+    start: usize,
+    end: usize,
+}
+
 /// The first place at or after `from`, before `own`, where `len` elements fit between
-/// obstacles and within a chunk.
+/// obstacles (sorted by chunk, then offset) and within a chunk.
 fn fit<T>(
     inner: &super::Inner<T>,
-    obstacles: &[alloc::vec::Vec<(usize, usize)>],
+    obstacles: &[Obstacle],
     from: (usize, usize),
     len: usize,
     own: (usize, usize),
@@ -233,15 +259,20 @@ fn fit<T>(
             return None;
         }
         let cap = inner.chunks[c].cap;
-        let next = obstacles[c].iter().find(|&&(_, end)| end > o).copied();
+        let in_chunk = {
+            let lo = obstacles.partition_point(|x| x.chunk < c);
+            let hi = lo + obstacles[lo..].partition_point(|x| x.chunk == c);
+            &obstacles[lo..hi]
+        };
+        let next = in_chunk.iter().find(|x| x.end > o).copied();
         match next {
-            Some((start, end)) if start < o + len => {
-                o = end;
+            Some(x) if x.start < o + len => {
+                o = x.end;
                 continue;
             }
             _ => {}
         }
-        let limit = next.map_or(cap, |(start, _)| start.min(cap));
+        let limit = next.map_or(cap, |x| x.start.min(cap));
         if o + len <= limit {
             return Some((c, o));
         }
@@ -252,20 +283,37 @@ fn fit<T>(
 
 impl<T> super::Inner<T> {
     /// Whether every chunk's blocks (live and pending) tile it from 0 to its top with no
-    /// gap: what `compacted` claims. O(n log n); for debug checks.
+    /// gap: what `compacted` claims. O(n log n); for debug checks, which pass when the
+    /// allocator refuses the list it needs.
     pub(super) fn is_packed(&self) -> bool {
-        let mut end = alloc::vec![0usize; self.chunks.len()];
-        for (_, b) in self.storage_order(false) {
+        let Some(order) = self.try_storage_order(false) else {
+            return true;
+        };
+        // Per chunk, in order: where the next block must start.
+        let mut chunk = 0;
+        let mut end = 0;
+        for (_, b) in order {
             if b.chunk == NO_CHUNK || b.len == 0 {
                 continue;
             }
-            let e = &mut end[b.chunk as usize];
-            if b.offset as usize != *e {
+            while chunk < b.chunk as usize {
+                if self.chunks[chunk].top != end {
+                    return false;
+                }
+                (chunk, end) = (chunk + 1, 0);
+            }
+            if b.offset as usize != end {
                 return false;
             }
-            *e += b.len as usize;
+            end += b.len as usize;
         }
-        self.chunks.iter().zip(end).all(|(c, e)| c.top == e)
+        while chunk < self.chunks.len() {
+            if self.chunks[chunk].top != end {
+                return false;
+            }
+            (chunk, end) = (chunk + 1, 0);
+        }
+        true
     }
 
     /// Recomputes each chunk's top and returns empty chunks to the allocator.

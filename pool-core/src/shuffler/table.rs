@@ -260,23 +260,43 @@ impl<T> Inner<T> {
     /// Blocks in storage order: `(slot, block)` of live ones, and pending ones (slot
     /// `usize::MAX`, zombies' included) when `live_only` is false.
     pub(super) fn storage_order(&self, live_only: bool) -> Vec<(usize, Block)> {
-        let mut v: Vec<(usize, Block)> = self
-            .slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| match s.state() {
-                State::Live { block, .. } => Some((i, block)),
-                // A zombie's block is listed with the pending ones.
-                State::Zombie { .. } | State::Vacant => None,
-            })
-            .collect();
+        self.try_storage_order(live_only).unwrap_or_else(|| {
+            let n = self.live_blocks + if live_only { 0 } else { self.pending.len() };
+            match core::alloc::Layout::array::<(usize, Block)>(n) {
+                Ok(layout) => alloc::alloc::handle_alloc_error(layout),
+                Err(_) => panic!("capacity overflow"),
+            }
+        })
+    }
+
+    /// [`storage_order`](Self::storage_order), or `None` if the allocator refuses the
+    /// list: compaction is optional work, and a step taken inside `try_alloc_with` must
+    /// not abort.
+    pub(super) fn try_storage_order(&self, live_only: bool) -> Option<Vec<(usize, Block)>> {
+        let mut count = self.live_blocks;
+        if !live_only {
+            count += self.pending.len();
+        }
+        let mut v: Vec<(usize, Block)> = Vec::new();
+        v.try_reserve_exact(count).ok()?;
+        v.extend(
+            self.slots
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| match s.state() {
+                    State::Live { block, .. } => Some((i, block)),
+                    // A zombie's block is listed with the pending ones.
+                    State::Zombie { .. } | State::Vacant => None,
+                }),
+        );
         if !live_only {
             v.extend(self.pending.iter().map(|p| (usize::MAX, p.block)));
         }
+        debug_assert!(v.len() <= count, "live_blocks miscounts");
         // In place. Non-empty blocks never share an address (module invariants); empty
         // ones all sort last, by slot, as a stable sort of this list would leave them.
         v.sort_unstable_by_key(|&(i, b)| ((u64::from(b.chunk) << 32) | u64::from(b.offset), i));
-        v
+        Some(v)
     }
 
     pub(super) fn storage_map(&self, width: usize) -> String {
