@@ -171,27 +171,21 @@ impl<T> Shuffler<T> {
         let pinned = |slot: usize, inner: &super::Inner<T>| -> bool {
             slot == usize::MAX || inner.slots[slot].rent > 0
         };
-        let is_obstacle =
-            |&(slot, b): &(usize, Block)| b.chunk != NO_CHUNK && b.len > 0 && pinned(slot, inner);
         // Obstacles: rented, zombie and pending blocks, in storage order like `order`.
         let mut obstacles: alloc::vec::Vec<Obstacle> = alloc::vec::Vec::new();
-        if obstacles
-            .try_reserve_exact(order.iter().filter(|e| is_obstacle(e)).count())
-            .is_err()
-        {
-            inner.compacted = false;
-            return 0;
-        }
-        obstacles.extend(
-            order
-                .iter()
-                .filter(|e| is_obstacle(e))
-                .map(|&(_, b)| Obstacle {
+        for &(slot, b) in &order {
+            if b.chunk != NO_CHUNK && b.len > 0 && pinned(slot, inner) {
+                if obstacles.try_reserve(1).is_err() {
+                    inner.compacted = false;
+                    return 0;
+                }
+                obstacles.push(Obstacle {
                     chunk: b.chunk as usize,
                     start: b.offset as usize,
                     end: b.offset as usize + b.len as usize,
-                }),
-        );
+                });
+            }
+        }
         let mut moved = 0;
         // Nothing left to move once the walk ends without running out of budget, if no
         // obstacle could have kept a block from moving.
