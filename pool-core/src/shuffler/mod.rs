@@ -36,6 +36,8 @@ mod serde;
 mod shuffle;
 mod storage;
 mod table;
+#[cfg(test)]
+mod tests;
 
 use alloc::string::String;
 use alloc::vec::Vec;
