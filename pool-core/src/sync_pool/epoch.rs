@@ -47,7 +47,9 @@ use crate::Handle;
 ///
 /// When the last pin of the pool goes, it reclaims what waited for it (so the `Drop` of
 /// values removed meanwhile runs on that thread); [`collect`](SyncPool::collect) does the
-/// same on demand.
+/// same on demand. If one of those `Drop`s panics, dropping the pin panics with it; that
+/// value counts as dropped, and the values not reached stay deferred for the next
+/// collection.
 ///
 /// Keep pins short: while any pin is active, removed values wait on the deferred list, and
 /// [`rent_mut`](SyncPool::rent_mut), [`take`](SyncPool::take) and
