@@ -3,10 +3,12 @@
 //! (under Miri too, which checks that no re-entrant call aliases the store's state) must
 //! keep every live block readable and drop every element exactly once.
 
+mod common;
+
 use std::cell::{Cell, RefCell};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
+use common::{quietly, Rng};
 use pool_core::{ShuffleHandle, Shuffler};
 
 /// What an element does when dropped.
@@ -75,22 +77,6 @@ impl Drop for Element {
             }
         }
     }
-}
-
-/// xorshift: the programs are the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
-fn quietly<R>(f: impl FnOnce() -> R) -> Option<R> {
-    catch_unwind(AssertUnwindSafe(f)).ok()
 }
 
 #[test]

@@ -12,28 +12,16 @@
 // `small_pool.rs`.
 #![cfg(not(any(loom, miri)))]
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::mpsc;
 
+use common::Rng;
 use pool_core::small_pool::SmallPool;
 
 #[global_allocator]
 static ALLOC: SmallPool = SmallPool::new();
-
-/// A tiny xorshift generator (no dependencies in an allocator test).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// Something allocated on one thread and checked and dropped on another.
 enum Parcel {

@@ -3,10 +3,12 @@
 //! Miri too) must keep every held value readable and drop every value exactly once, also
 //! when the drop is deferred to a guard or to the epoch.
 
+mod common;
+
 use std::cell::{Cell, RefCell};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
+use common::{quietly, Rng};
 use pool_core::{Handle, SyncPool};
 
 /// What a value does when dropped.
@@ -79,22 +81,6 @@ impl Drop for Value {
             }
         }
     }
-}
-
-/// xorshift: the programs are the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
-fn quietly<R>(f: impl FnOnce() -> R) -> Option<R> {
-    catch_unwind(AssertUnwindSafe(f)).ok()
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Helpers shared by pool-core's integration tests: a drop counter whose values can panic
-//! in `Drop`, and a consistency check for pools.
+//! in `Drop`, a consistency check for pools, a small deterministic generator and panic
+//! catchers.
 #![allow(dead_code, unreachable_pub)]
 
 use std::cell::Cell;
@@ -97,6 +98,30 @@ pub fn check_consistent<T>(pool: &mut Pool<T>) -> Vec<Handle<T>> {
 pub fn expect_panic<R>(f: impl FnOnce() -> R) {
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     assert!(r.is_err(), "expected a panic");
+}
+
+/// Runs `f`, catching a panic: `Some` with its result, `None` if it panicked.
+pub fn quietly<R>(f: impl FnOnce() -> R) -> Option<R> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
+}
+
+/// A tiny xorshift generator: programs built from a seed are the same on every run, and
+/// it needs no allocation (for allocator tests).
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number below `n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
 }
 
 /// Recomputes a binned-allocator snapshot's trailing checksum after forging bytes (the
