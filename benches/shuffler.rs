@@ -1,5 +1,5 @@
 //! `Shuffler` against `Vec<Box<[T]>>` and slotmap's `SlotMap<Box<[T]>>`, same run: churn
-//! of blocks of 1..1024 elements; rent + return against `SlotMap::get`; shuffle throughput
+//! of blocks of 1..1024 elements, with and without the incremental budget; rent + return against `SlotMap::get`; shuffle throughput
 //! against a plain `memcpy` of the same bytes. Also prints the memory figure: resident vs
 //! live bytes after freeing a random half of 100k mixed-size blocks and one shuffle.
 
@@ -67,21 +67,54 @@ fn churn(c: &mut Criterion) {
             }
         })
     });
-    g.bench_function("slotmap_box", |b| {
+    g.bench_function("slotmap_box", slotmap_churn);
+    g.finish();
+}
+
+/// The peer for both churn groups: the same frees and allocations, boxed, in a `SlotMap`.
+fn slotmap_churn(b: &mut criterion::Bencher<'_>) {
+    let mut rng = Rng(1);
+    let mut sm: SlotMap<DefaultKey, Box<[u32]>> = SlotMap::new();
+    let mut live: Vec<DefaultKey> = (0..LIVE)
+        .map(|_| sm.insert((0..rng.len() as u32).collect()))
+        .collect();
+    b.iter(|| {
+        for _ in 0..OPS {
+            let k = (rng.next() % LIVE as u64) as usize;
+            drop(sm.remove(black_box(live[k])));
+            let n = rng.len() as u32;
+            live[k] = sm.insert((0..n).collect());
+        }
+    })
+}
+
+/// The same churn with the incremental budget on (4 KiB): every free and every
+/// allocation also runs one bounded compaction step, so memory stays dense with no
+/// full shuffle between rounds. The timed loop includes those steps.
+fn churn_budget(c: &mut Criterion) {
+    let mut g = c.benchmark_group("churn_blocks_1_1024_budget_4k");
+    g.throughput(Throughput::Elements(OPS as u64));
+    g.bench_function("shuffler", |b| {
+        let s: Shuffler<u32> = Shuffler::new();
         let mut rng = Rng(1);
-        let mut sm: SlotMap<DefaultKey, Box<[u32]>> = SlotMap::new();
-        let mut live: Vec<DefaultKey> = (0..LIVE)
-            .map(|_| sm.insert((0..rng.len() as u32).collect()))
+        let mut live: Vec<ShuffleHandle<u32>> = (0..LIVE)
+            .map(|_| s.alloc_with(rng.len(), |i| i as u32))
             .collect();
+        s.set_budget(Some(4096));
         b.iter(|| {
             for _ in 0..OPS {
                 let k = (rng.next() % LIVE as u64) as usize;
-                drop(sm.remove(black_box(live[k])));
-                let n = rng.len() as u32;
-                live[k] = sm.insert((0..n).collect());
+                s.free(black_box(live[k]));
+                let n = rng.len();
+                live[k] = s.alloc_with(n, |i| i as u32);
             }
-        })
+        });
+        eprintln!(
+            "churn with a 4 KiB budget: fragmentation {:.2}",
+            s.stats().fragmentation
+        );
     });
+    g.bench_function("slotmap_box", slotmap_churn);
     g.finish();
 }
 
@@ -201,6 +234,6 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = memory_figure, churn, rent, shuffle_throughput
+    targets = memory_figure, churn, churn_budget, rent, shuffle_throughput
 }
 criterion_main!(shuffler);

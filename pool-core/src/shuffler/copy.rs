@@ -59,6 +59,8 @@ impl<T> Shuffler<T> {
             }
         }
         inner.free_head = head;
+        // Blocks were placed without the index: the first step builds it.
+        inner.index.invalidate();
         Ok(s)
     }
 

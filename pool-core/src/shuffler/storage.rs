@@ -16,8 +16,10 @@ use core::ptr::NonNull;
 pub(super) struct Chunk<T> {
     pub(super) ptr: NonNull<T>,
     pub(super) cap: usize,
-    /// One past the highest slot any block uses.
+    /// One past the highest slot any block uses (or higher, while `dirty`).
     pub(super) top: usize,
+    /// Listed in the shuffler's `dirty` chunks: `top` may be too high.
+    pub(super) dirty: bool,
 }
 
 impl<T> Chunk<T> {
@@ -31,7 +33,12 @@ impl<T> Chunk<T> {
             // SAFETY: the layout has a non-zero size.
             NonNull::new(unsafe { alloc(layout) })?.cast()
         };
-        Some(Chunk { ptr, cap, top: 0 })
+        Some(Chunk {
+            ptr,
+            cap,
+            top: 0,
+            dirty: false,
+        })
     }
 
     /// Pointer to slot `offset` (`offset <= cap`).

@@ -4,6 +4,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::index::addr;
 use super::storage::Chunk;
 use super::{
     Block, Inner, Pending, PinInfo, ShuffleError, ShuffleHandle, Slot, State, EXCLUSIVE, NONE,
@@ -94,6 +95,7 @@ impl<T> Inner<T> {
             self.chunks[i] = chunk;
             // Blocks in later chunks may fit in this one's room: a shuffle has work.
             self.compacted = false;
+            self.index.hole_at(addr(i as u32, 0));
             return Ok(i);
         }
         if self.chunks.len() >= NO_CHUNK as usize - 1 {
@@ -125,6 +127,7 @@ impl<T> Inner<T> {
         if block.chunk == NO_CHUNK || block.len == 0 {
             return;
         }
+        self.index.hole_at(addr(block.chunk, block.offset));
         let c = &mut self.chunks[block.chunk as usize];
         if c.top == (block.offset + block.len) as usize {
             c.top = block.offset as usize;
@@ -150,6 +153,7 @@ impl<T> Inner<T> {
             self.slots.push(Slot::live(generation, block, ptr));
             (self.slots.len() - 1, generation)
         };
+        self.index.insert(&self.slots, i, block);
         // SAFETY: a live slot's generation is odd (made so just above).
         unsafe { Handle::from_generation(i as u32, generation) }
     }
