@@ -588,8 +588,9 @@ impl<T> Shuffler<T> {
     /// 4 KiB budget an operation costs a few microseconds at a thousand live blocks and at
     /// a hundred thousand alike. Rented blocks are the exception: a step may not leave the
     /// storage packed around them, so until they return each step walks from the first
-    /// gap they leave to the end of the store (or of its budget). The index costs 16 bytes per live block, and rebuilding it
-    /// (after a refused allocation, or in a copy's first step) sorts every block once.
+    /// gap they leave to the end of the store (or of its budget). The index costs 12
+    /// bytes per live block, and rebuilding it (after a refused allocation, or in a
+    /// copy's first step) sorts every block once.
     ///
     /// Every working list a step needs is taken from the allocator fallibly: when one is
     /// refused, the step drops freed blocks and

@@ -4,9 +4,10 @@
 //! Blocks are visited in storage order (the address index, `index.rs`) with a cursor: a
 //! full shuffle from the start, a step from where the index says a hole may be. A movable
 //! block goes to the first place at or after the cursor, and before its own position,
-//! that overlaps no obstacle (a rented, zombie or pending block); otherwise it stays. Every block before the cursor
-//! has been placed, so the destination can only overlap free space or the block itself
-//! (`ptr::copy` handles that overlap). Pinned blocks never move.
+//! that overlaps no obstacle (a rented, zombie or pending block); otherwise it stays.
+//! Every block before the cursor has been placed, so the destination can only overlap
+//! free space or the block itself (`ptr::copy` handles that overlap). Pinned blocks never
+//! move.
 
 use alloc::vec::Vec;
 
