@@ -1,5 +1,6 @@
 //! `Shuffler` against `Vec<Box<[T]>>` and slotmap's `SlotMap<Box<[T]>>`, same run: churn
-//! of blocks of 1..1024 elements, with and without the incremental budget; rent + return against `SlotMap::get`; shuffle throughput
+//! of blocks of 1..1024 elements, with and without the incremental budget; rent + return
+//! against `SlotMap::get`; shuffle throughput
 //! against a plain `memcpy` of the same bytes. Also prints the memory figure: resident vs
 //! live bytes after freeing a random half of 100k mixed-size blocks and one shuffle.
 
@@ -28,15 +29,21 @@ impl BlockLen for Rng {
     }
 }
 
+/// The store both churn groups start from: `LIVE` blocks of 1..1024 elements.
+fn churn_store() -> (Shuffler<u32>, Rng, Vec<ShuffleHandle<u32>>) {
+    let s: Shuffler<u32> = Shuffler::new();
+    let mut rng = Rng(1);
+    let live = (0..LIVE)
+        .map(|_| s.alloc_with(rng.len(), |i| i as u32))
+        .collect();
+    (s, rng, live)
+}
+
 fn churn(c: &mut Criterion) {
     let mut g = c.benchmark_group("churn_blocks_1_1024");
     g.throughput(Throughput::Elements(OPS as u64));
     g.bench_function("shuffler", |b| {
-        let s: Shuffler<u32> = Shuffler::new();
-        let mut rng = Rng(1);
-        let mut live: Vec<ShuffleHandle<u32>> = (0..LIVE)
-            .map(|_| s.alloc_with(rng.len(), |i| i as u32))
-            .collect();
+        let (s, mut rng, mut live) = churn_store();
         // Times alloc/free only; the shuffle that keeps memory dense runs between timed
         // rounds (its cost is the shuffle_throughput group).
         b.iter_custom(|iters| {
@@ -95,11 +102,7 @@ fn churn_budget(c: &mut Criterion) {
     let mut g = c.benchmark_group("churn_blocks_1_1024_budget_4k");
     g.throughput(Throughput::Elements(OPS as u64));
     g.bench_function("shuffler", |b| {
-        let s: Shuffler<u32> = Shuffler::new();
-        let mut rng = Rng(1);
-        let mut live: Vec<ShuffleHandle<u32>> = (0..LIVE)
-            .map(|_| s.alloc_with(rng.len(), |i| i as u32))
-            .collect();
+        let (s, mut rng, mut live) = churn_store();
         s.set_budget(Some(4096));
         b.iter(|| {
             for _ in 0..OPS {
