@@ -16,14 +16,14 @@ export MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-symbolic-alignment-check"
 # in the test step) are left out to keep CI near 30 minutes: each is a separate program
 # under the interpreter, and what they exercise the tests cover.
 cargo +nightly miri test -p pool-core --lib --tests "$@"
-echo "miri: pool-core passed (strict provenance, symbolic alignment)"
+echo "miri: pool-core passed (strict provenance, symbolic alignment) at ${SECONDS} s"
 
 # The serde impls, through serde_json and postcard. Without the symbolic alignment check:
 # memchr (used by serde_json to locate errors) aligns its SSE loads by address, which that
 # check cannot follow and reports as a false positive.
 if [ "$#" -eq 0 ]; then
     MIRIFLAGS="-Zmiri-strict-provenance" cargo +nightly miri test -p pool-core --features serde --test serde
-    echo "miri: serde impls passed (strict provenance)"
+    echo "miri: serde impls passed (strict provenance) at ${SECONDS} s"
 fi
 
 # Snapshots must be the same bytes on every target: check it on a 32-bit and on a
@@ -36,6 +36,6 @@ if [ "$#" -eq 0 ]; then
             snapshots_are_the_same_bytes_on_every_target
         cargo +nightly miri test -p pool-core --target "$target" --lib occupancy
         cargo +nightly miri test -p pool-core --target "$target" --lib page_map
-        echo "miri: portable snapshots, occupancy map and page map passed on $target"
+        echo "miri: portable snapshots, occupancy map and page map passed on $target at ${SECONDS} s"
     done
 fi

@@ -449,6 +449,11 @@ fn other_try_apis(n: usize) {
         if let Err(e) = pool.try_acquire_with(Vec::new) {
             assert!(pool_failed(&e));
         }
+        // Past the slots reserved above, and past the spare list's room.
+        let spares = pool.stats().spares;
+        if let Err(e) = pool.try_prefill_with(spares + 40 * (round + 1), Vec::new) {
+            assert!(pool_failed(&e));
+        }
         {
             let recycler = pool.recycler();
             if let Err(e) = recycler.try_acquire_with(Vec::new) {

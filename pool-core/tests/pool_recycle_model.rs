@@ -1,7 +1,7 @@
 //! Model-based property test of in-place recycling: a bounded or growing `Pool` under
 //! random inserts, removes, releases (some with a panicking `Reset`), acquires (handles,
 //! `Recycled` guards, and batches of `Recycler` leases alive at once), spare trimming and
-//! `clear`, against a model that knows which value every handle and every spare holds.
+//! `clear`, prefilling (with a factory that may panic), against a model that knows which value every handle and every spare holds.
 //! Every value is dropped exactly once.
 
 use std::cell::RefCell;
@@ -47,6 +47,8 @@ enum Op {
     Clear,
     /// Reserve room, then open a `Recycler` and run these steps with its leases.
     Session(usize, Vec<Step>),
+    /// Prefill up to this many spares; the factory panics on its call number `.1`.
+    Prefill(usize, Option<usize>),
 }
 
 /// One step inside a `Recycler` session.
@@ -81,6 +83,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::ClearSpares),
         1 => Just(Op::Clear),
         2 => (0usize..4, prop::collection::vec(step(), 0..12)).prop_map(|(r, s)| Op::Session(r, s)),
+        1 => (0usize..8, prop::option::weighted(0.3, 0usize..4)).prop_map(|(n, p)| Op::Prefill(n, p)),
     ]
 }
 
@@ -314,6 +317,47 @@ impl Harness {
                 self.gone.extend(self.live.drain().map(|(_, id)| id));
             }
             Op::Session(reserve, steps) => self.session(reserve, steps),
+            Op::Prefill(n, panic_at) => self.prefill(n, panic_at),
+        }
+    }
+
+    /// `try_prefill_with` with a factory that may panic: the spares built before a panic
+    /// or a full pool stay, newest on top, and nothing else changes.
+    fn prefill(&mut self, n: usize, panic_at: Option<usize>) {
+        let drops = self.drops.clone();
+        let mut built = Vec::new();
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            self.pool.try_prefill_with(n, || {
+                if Some(built.len()) == panic_at {
+                    panic!("factory panics");
+                }
+                let mut item = new_item(&drops);
+                item.dirty = false; // fresh, as a reset value is
+                built.push(item.id);
+                item
+            })
+        }));
+        // Up to the spare limit (a bounded pool's is its bound).
+        let target = n.min(self.pool.stats().max_spares);
+        let mut calls = 0;
+        let outcome = loop {
+            if self.spares.len() >= target {
+                break "ok";
+            }
+            if self.full() {
+                break "full";
+            }
+            if Some(calls) == panic_at {
+                break "panic";
+            }
+            self.spares.push(built[calls]);
+            calls += 1;
+        };
+        assert_eq!(built.len(), calls, "values built");
+        match outcome {
+            "ok" => assert_eq!(r.unwrap(), Ok(())),
+            "full" => assert!(matches!(r.unwrap(), Err(PoolError::Full { .. }))),
+            _ => assert!(r.is_err(), "the factory's panic goes through"),
         }
     }
 

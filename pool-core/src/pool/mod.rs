@@ -12,7 +12,8 @@
 //    marks a retired slot.
 // 1. `slots[i]` holds a live `T` (occupied) iff `slots[i].generation` is odd, iff byte
 //    `i` of `occupancy` is 1. `inserts + acquire_hits - removes` counts those slots.
-// 2. A vacant slot whose `state` is `SPARE` holds an initialised, reset `T` (a spare);
+// 2. A vacant slot whose `state` is `SPARE` holds an initialised `T`, reset by `release`
+//    or freshly built by `prefill` (a spare);
 //    its generation is even and not `key`, and its index is in `spares` exactly once.
 //    Every index in `spares` names such a slot.
 // 3. The free list, threaded through the `state` of vacant slots from `free_head`, holds
@@ -655,19 +656,29 @@ impl<T> Pool<T> {
     /// free its slot.
     #[inline(always)]
     fn vacant_index(&mut self) -> Result<u32, PoolError> {
+        match self.vacant_index_keeping_spares() {
+            Ok(index) => Ok(index),
+            // Full, or out of memory: a spare gives up its slot.
+            Err(e) => {
+                if self.evict_spare() {
+                    Ok(self.free_head)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// `vacant_index` without giving up a spare: for `prefill`, whose point is to keep
+    /// them.
+    #[inline(always)]
+    fn vacant_index_keeping_spares(&mut self) -> Result<u32, PoolError> {
         if self.free_head != NONE {
             return Ok(self.free_head);
         }
         let len = self.slots.len();
         if len == self.slots.capacity() || len >= self.limit || !self.occupancy.can_cover(len) {
-            if let Err(e) = self.grow_one() {
-                // Full, or out of memory: a spare gives up its slot.
-                return if self.evict_spare() {
-                    Ok(self.free_head)
-                } else {
-                    Err(e)
-                };
-            }
+            self.grow_one()?;
         }
         Ok(len as u32)
     }

@@ -6,6 +6,7 @@
 use core::fmt;
 use core::ops::{Deref, DerefMut};
 
+use super::slot::Slot;
 use super::{insert_panic, Pool};
 use crate::error::PoolError;
 use crate::{Handle, Reset};
@@ -201,6 +202,127 @@ impl<T> Pool<T> {
         };
         self.counters.acquire_misses += 1;
         Ok(self.commit(index, value))
+    }
+
+    /// Builds spares until `n` are waiting, so that the next `n` acquires find a value
+    /// ready (what opool's `new_prefilled` does). Values come from the pool's factory,
+    /// else `T::default()`.
+    ///
+    /// Stops at the spare limit (see [`set_max_spares`](Pool::set_max_spares)). Spares
+    /// are vacant slots: they count towards the capacity, not towards `len`.
+    ///
+    /// # Panics
+    ///
+    /// If the pool is bounded and has no free slot left, or memory runs out (see
+    /// [`try_prefill_with`](Pool::try_prefill_with)), and if the factory or
+    /// `T::default()` panics. The spares built until then stay.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool: pool_core::Pool<Vec<u8>> = pool_core::Pool::new();
+    /// pool.prefill(8);
+    /// assert_eq!(pool.stats().spares, 8);
+    /// assert!(pool.is_empty());
+    /// let h = pool.acquire(); // a spare: nothing is built
+    /// assert_eq!(pool.stats().acquire_hits, 1);
+    /// assert!(pool[h].is_empty());
+    /// ```
+    #[track_caller]
+    pub fn prefill(&mut self, n: usize)
+    where
+        T: Default,
+    {
+        self.prefill_with(n, T::default);
+    }
+
+    /// Like [`prefill`](Pool::prefill) for any `T`: values come from the pool's factory,
+    /// else `make`.
+    ///
+    /// # Panics
+    ///
+    /// As [`prefill`](Pool::prefill), and if `make` panics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut pool = pool_core::Pool::new();
+    /// pool.prefill_with(4, || Vec::<u8>::with_capacity(1500));
+    /// let h = pool.acquire_with(|| unreachable!("a spare is waiting"));
+    /// assert!(pool[h].capacity() >= 1500);
+    /// ```
+    #[track_caller]
+    pub fn prefill_with<F: FnMut() -> T>(&mut self, n: usize, make: F) {
+        if let Err(e) = self.try_prefill_with(n, make) {
+            insert_panic(e)
+        }
+    }
+
+    /// Like [`prefill_with`](Pool::prefill_with), but reports a full pool or a refused
+    /// allocation instead of panicking; the spares built until then stay, and `make` is
+    /// not called for a value that could not be kept.
+    ///
+    /// A pool that cannot grow does not give up spares here (as an insert would): it
+    /// reports [`PoolError::Full`].
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Full`] when a bounded pool has no free slot left,
+    /// [`PoolError::CapacityOverflow`] when the `u32` index space is exhausted,
+    /// [`PoolError::AllocFailed`] if growing the pool or its spare list fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{Pool, PoolError};
+    /// let mut pool: Pool<String> = Pool::bounded(2);
+    /// pool.insert(String::from("live"));
+    /// let err = pool.try_prefill_with(2, String::new).unwrap_err();
+    /// assert_eq!(err, PoolError::Full { capacity: 2 });
+    /// assert_eq!(pool.stats().spares, 1); // the one slot left holds a spare
+    /// ```
+    pub fn try_prefill_with<F: FnMut() -> T>(
+        &mut self,
+        n: usize,
+        mut make: F,
+    ) -> Result<(), PoolError> {
+        while self.spares.len() < n.min(self.spares.max()) {
+            // Everything that can fail comes before `make`, so a value built is always
+            // kept, and a panic in `make` leaves the pool as it was (`vacant_index` only
+            // reserves room).
+            if !self.spares.make_room() {
+                return Err(PoolError::AllocFailed);
+            }
+            let index = self.vacant_index_keeping_spares()?;
+            let i = index as usize;
+            // A new slot is vacant from the start: one version past its first generation,
+            // which `revive` makes odd again.
+            let new_generation = self.first_generation(i).wrapping_add(1);
+            if i == self.slots.len() && new_generation == self.key {
+                // That version would be 0, a retired slot: leave this slot to inserts.
+                return Ok(());
+            }
+            let value = match self.factory {
+                Some(factory) => factory(),
+                None => make(),
+            };
+            if i == self.slots.len() {
+                // No allocation: `vacant_index_keeping_spares` reserved room for both.
+                self.slots.push(Slot::spare(value, new_generation));
+                self.occupancy.cover(i);
+            } else {
+                debug_assert_eq!(index, self.free_head);
+                // SAFETY: `index` is the free-list head, so it is in bounds (invariant 3).
+                let slot = unsafe { Self::slot_mut(&mut self.slots, i) };
+                self.free_head = slot.next_free();
+                slot.fill_spare(value);
+            }
+            // Room was made above, before any user code, and `make` cannot reach the
+            // pool (it holds no reference to it).
+            let listed = self.spares.push_fast(index);
+            debug_assert!(listed);
+        }
+        Ok(())
     }
 
     /// Lists slot `i`, whose value leaves it at generation `next`, as a spare if the value

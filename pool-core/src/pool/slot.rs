@@ -186,6 +186,16 @@ impl<T> Slot<T> {
         *self.state.get_mut() = 0;
     }
 
+    /// Writes a value into a vacant slot as a spare; the generation stays (even).
+    ///
+    /// The caller has taken the slot off the free list and lists it as a spare.
+    #[inline]
+    pub(super) fn fill_spare(&mut self, value: T) {
+        debug_assert!(!self.is_occupied());
+        self.value.get_mut().write(value);
+        *self.state.get_mut() = SPARE;
+    }
+
     /// Consumes the slot, giving its value if it was occupied (a spare is dropped).
     #[inline]
     pub(super) fn into_value(self) -> Option<T> {
