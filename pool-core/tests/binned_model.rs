@@ -174,7 +174,7 @@ impl World {
 
 fn config() -> ProptestConfig {
     ProptestConfig {
-        cases: if cfg!(miri) { 4 } else { 96 },
+        cases: if cfg!(miri) { 3 } else { 96 },
         failure_persistence: None,
         ..ProptestConfig::default()
     }

@@ -111,8 +111,10 @@ impl<T> Pool<T> {
     ///
     /// - Slot `i` is marked occupied in the occupancy map.
     unsafe fn drain_at(&mut self, i: usize) -> (usize, Handle<T>, T) {
-        // SAFETY: marked occupied (caller), so slot `i` is occupied (invariant 1).
-        let handle = unsafe { Self::slot_handle(i as u32, &self.slots[i]) };
+        debug_assert!(i < self.slots.len());
+        // SAFETY: marked occupied (caller), so slot `i` exists and is occupied (invariant
+        // 1); reached without a reference to the whole slice (see `slot_at`).
+        let handle = unsafe { Self::slot_handle(i as u32, Self::slot_mut(&mut self.slots, i)) };
         // SAFETY: marked occupied (caller), so slot `i` is occupied (invariant 1), with
         // the generation its handle carries.
         let value = unsafe { self.take_at(i, handle.generation().wrapping_add(1)) };

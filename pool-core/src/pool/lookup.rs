@@ -9,10 +9,7 @@ impl<T> Pool<T> {
     /// The slot `h` names, if `h` is live in this pool (invariant 5).
     #[inline]
     pub(super) fn live_slot(&self, h: Handle<T>) -> Option<&Slot<T>> {
-        // Load the slice before any branch, so that in a caller's loop the compiler keeps
-        // it in registers.
-        let slots: &[Slot<T>] = &self.slots;
-        let slot = slots.get(h.index() as usize)?;
+        let slot = self.slot_at(h.index() as usize)?;
         if slot.generation == h.generation() {
             Some(slot)
         } else {
@@ -22,8 +19,7 @@ impl<T> Pool<T> {
 
     #[inline]
     pub(super) fn live_slot_mut(&mut self, h: Handle<T>) -> Option<&mut Slot<T>> {
-        let slots: &mut [Slot<T>] = &mut self.slots;
-        let slot = slots.get_mut(h.index() as usize)?;
+        let slot = self.slot_at_mut(h.index() as usize)?;
         if slot.generation == h.generation() {
             Some(slot)
         } else {
@@ -202,7 +198,7 @@ impl<T> Pool<T> {
             return None;
         }
         let i = offset / stride;
-        let slot = self.slots.get(i)?;
+        let slot = self.slot_at(i)?;
         if !slot.is_occupied() {
             return None;
         }

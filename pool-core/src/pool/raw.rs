@@ -77,7 +77,7 @@ impl<T> Pool<T> {
     /// The handle and value of slot `index`, if it is occupied (for stores that keep slot
     /// indices of their own, such as the binned allocator's block owners).
     pub(crate) fn handle_at(&self, index: u32) -> Option<(Handle<T>, &T)> {
-        let slot = self.slots.get(index as usize)?;
+        let slot = self.slot_at(index as usize)?;
         if !slot.is_occupied() {
             return None;
         }

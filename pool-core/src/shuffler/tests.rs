@@ -168,8 +168,8 @@ fn index_follows_every_operation() {
         seed ^= seed << 17;
         (seed % n as u64) as usize
     };
-    let programs = if cfg!(miri) { 3 } else { 60 };
-    let steps = if cfg!(miri) { 60 } else { 600 };
+    let programs = if cfg!(miri) { 2 } else { 60 };
+    let steps = if cfg!(miri) { 45 } else { 600 };
     for _ in 0..programs {
         let s: Shuffler<u32> = Shuffler::new();
         let mut model: Vec<(ShuffleHandle<u32>, u32, usize)> = Vec::new();
@@ -259,7 +259,7 @@ fn a_step_fills_an_earlier_chunks_room_and_both_tops_follow() {
 /// the size of the store.
 #[test]
 fn the_index_stays_the_size_of_the_store() {
-    let (live, ops) = if cfg!(miri) { (20, 400) } else { (100, 20_000) };
+    let (live, ops) = if cfg!(miri) { (12, 120) } else { (100, 20_000) };
     let s: Shuffler<u64> = Shuffler::new();
     let mut hs: Vec<_> = (0..live).map(|i| s.create(i as u64)).collect();
     s.set_budget(Some(256));
