@@ -927,14 +927,14 @@ fn run_actions(actions: Vec<(usize, Kind)>) -> Result<(), TestCaseError> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 2 } else { 64 },
+        cases: if cfg!(miri) { 1 } else { 64 },
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
 
     #[test]
     fn random_actions_from_several_threads(
-        actions in prop::collection::vec((0..3usize, kind()), 1..if cfg!(miri) { 30 } else { 1000 })
+        actions in prop::collection::vec((0..3usize, kind()), 1..if cfg!(miri) { 24 } else { 1000 })
     ) {
         run_actions(actions)?;
     }
