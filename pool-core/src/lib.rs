@@ -24,8 +24,9 @@
 //! - [`Pool<T>`]: many values of one type that come and go, named by [`Handle<T>`]. O(1)
 //!   insert, get and remove; [`acquire`](Pool::acquire) / [`release`](Pool::release)
 //!   recycle whole objects (and their allocations) in place through the [`Reset`] trait
-//!   ([`prefill`](Pool::prefill) builds spares up front), also as RAII [`Recycled`] guards ([`Pool::acquire_guard`]), or many [`Lease`]
-//!   guards at once from a [`Recycler`] ([`Pool::recycler`]); rent
+//!   ([`prefill`](Pool::prefill) builds spares up front), also as RAII [`Recycled`]
+//!   guards ([`Pool::acquire_guard`]), or many [`Lease`] guards at once from a
+//!   [`Recycler`] ([`Pool::recycler`]); rent
 //!   guards ([`Pool::rent`], and [`Rentals`] for many exclusive rents at once) give
 //!   run-time-checked access.
 //! - [`SyncPool<T>`] (with `std`): the same from any thread through `&self`: sharded (a
