@@ -2,6 +2,12 @@
 # Runs pool-core's tests under Miri (strict provenance, symbolic alignment checks).
 # Installs the Miri component itself; if that truly cannot be done, says so in one line
 # and exits 0 so the rest of CI still runs. UB reported by Miri fails the run.
+#
+#   bash ci/miri.sh                      # everything, as CI runs it
+#   bash ci/miri.sh --test binned shrink # extra arguments: one `cargo miri test` with them
+#
+# Miri interprets a program on one core. Every test program is a job of its own, and the
+# jobs run MIRI_JOBS (default: the number of cores) at a time, the slowest first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,31 +17,77 @@ if ! rustup component add --toolchain nightly miri rust-src >/dev/null 2>&1; the
 fi
 cargo +nightly miri setup >/dev/null 2>&1 || cargo +nightly miri setup
 
-export MIRIFLAGS="-Zmiri-strict-provenance -Zmiri-symbolic-alignment-check"
-# The library's unit tests and every integration test; the doctests (examples, run natively
-# in the test step) are left out to keep CI near 30 minutes: each is a separate program
-# under the interpreter, and what they exercise the tests cover.
-cargo +nightly miri test -p pool-core --lib --tests "$@"
-echo "miri: pool-core passed (strict provenance, symbolic alignment) at ${SECONDS} s"
+strict="-Zmiri-strict-provenance -Zmiri-symbolic-alignment-check"
+export MIRIFLAGS="$strict"
 
-# The serde impls, through serde_json and postcard. Without the symbolic alignment check:
-# memchr (used by serde_json to locate errors) aligns its SSE loads by address, which that
-# check cannot follow and reports as a false positive.
-if [ "$#" -eq 0 ]; then
-    MIRIFLAGS="-Zmiri-strict-provenance" cargo +nightly miri test -p pool-core --features serde --test serde
-    echo "miri: serde impls passed (strict provenance) at ${SECONDS} s"
+if [ "$#" -gt 0 ]; then
+    cargo +nightly miri test -p pool-core "$@"
+    exit 0
 fi
 
-# Snapshots must be the same bytes on every target: check it on a 32-bit and on a
-# big-endian target too (Miri interprets them on this machine). The pool's occupancy map
-# reads its bytes as little-endian words, and the binned allocator's page map splits
-# addresses of the target's width: their unit tests run there too.
-if [ "$#" -eq 0 ]; then
-    for target in i686-unknown-linux-gnu s390x-unknown-linux-gnu; do
-        cargo +nightly miri test -p pool-core --target "$target" --test binned_hardening \
-            snapshots_are_the_same_bytes_on_every_target
-        cargo +nightly miri test -p pool-core --target "$target" --lib occupancy
-        cargo +nightly miri test -p pool-core --target "$target" --lib page_map
-        echo "miri: portable snapshots, occupancy map and page map passed on $target at ${SECONDS} s"
+# The two targets the snapshots must also be the same bytes on: 32-bit and big-endian
+# (Miri interprets them on this machine). The pool's occupancy map reads its bytes as
+# little-endian words, and the binned allocator's page map splits addresses of the target's
+# width: their unit tests run there too.
+cross_targets=(i686-unknown-linux-gnu s390x-unknown-linux-gnu)
+
+# Build everything first, one build at a time (each build uses every core already).
+cargo +nightly miri test -p pool-core --lib --tests --no-run
+MIRIFLAGS="-Zmiri-strict-provenance" \
+    cargo +nightly miri test -p pool-core --features serde --test serde --no-run
+for target in "${cross_targets[@]}"; do
+    cargo +nightly miri test -p pool-core --target "$target" --lib --test binned_hardening --no-run
+done
+echo "miri: built at ${SECONDS} s"
+
+# One job per line: a name, then the arguments of `cargo miri test`.
+jobs_file="$(mktemp)"
+logs="$(mktemp -d)"
+trap 'rm -rf "$jobs_file" "$logs"' EXIT
+{
+    # The library's unit tests and every integration test; the doctests (examples, run
+    # natively in the test step) are left out: each is a separate program under the
+    # interpreter, and what they exercise the tests cover. The slowest programs go first,
+    # so that the last jobs to start are short ones.
+    slow=(small_pool binned pool_model binned_hardening peer_sharded_slab shuffler_reentrancy
+          sync_pool pool_recycle_model sync_pool_model arena_model binned_model)
+    for t in "${slow[@]}"; do echo "$t --test $t"; done
+    echo "unit --lib"
+    for f in pool-core/tests/*.rs; do
+        t="$(basename "$f" .rs)"
+        case " ${slow[*]} serde " in *" $t "*) continue ;; esac
+        echo "$t --test $t"
     done
+    # The serde impls, through serde_json and postcard. Without the symbolic alignment
+    # check: memchr (used by serde_json to locate errors) aligns its SSE loads by address,
+    # which that check cannot follow and reports as a false positive.
+    echo "serde --features serde --test serde"
+    for target in "${cross_targets[@]}"; do
+        echo "$target-snapshots --target $target --test binned_hardening snapshots_are_the_same_bytes_on_every_target"
+        echo "$target-maps --target $target --lib -- occupancy page_map"
+    done
+} >"$jobs_file"
+
+run_job() {
+    local name="$1"
+    shift
+    local flags="$MIRIFLAGS"
+    [ "$name" = serde ] && flags="-Zmiri-strict-provenance"
+    local start=$SECONDS
+    if MIRIFLAGS="$flags" cargo +nightly miri test -q -p pool-core "$@" >"$LOGS/$name" 2>&1; then
+        echo "miri: $name passed in $((SECONDS - start)) s"
+    else
+        cat "$LOGS/$name"
+        echo "miri: $name FAILED (cargo +nightly miri test -p pool-core $*)"
+        return 1
+    fi
+}
+export -f run_job
+export LOGS="$logs"
+
+if xargs -P "${MIRI_JOBS:-$(nproc)}" -L 1 bash -c 'run_job "$@"' _ <"$jobs_file"; then
+    echo "miri: passed (strict provenance, symbolic alignment; serde without the alignment check) at ${SECONDS} s"
+else
+    echo "miri: FAILED"
+    exit 1
 fi
