@@ -15,6 +15,8 @@
 //!    only after the slab has no block in use, so a lookup for a block in use (whose
 //!    hand-over to the freeing thread carries a happens-before edge) finds it.
 //! 2. Nodes are made with a compare-exchange and never freed before the map is dropped.
+//! 3. The root node lives in the pool state's allocation (see the `state` module), which
+//!    outlives the map; the map holds a pointer to it with that allocation's permissions.
 //!
 //! The atomics here are `core`'s, also under loom: the models exercise the pool through
 //! this map, not the map itself (its ordering rests on invariant 1).
@@ -34,8 +36,27 @@ pub(super) const KEY_SHIFT: u32 = 16;
 struct Mid([AtomicPtr<Leaf>; L2]);
 struct Leaf([AtomicPtr<u8>; L3]);
 
+/// The map's first level, kept by the pool state (invariant 3); read only through
+/// [`SlabMap`]'s pointer to its entries.
+pub(super) struct MapRoot {
+    _entries: [AtomicPtr<Mid>; L1],
+}
+
+impl MapRoot {
+    /// Writes an empty root into `p`.
+    ///
+    /// # Safety
+    ///
+    /// `p` is valid for writes of a `MapRoot` and aligned.
+    pub(super) unsafe fn init(p: *mut MapRoot) {
+        // SAFETY: the caller's contract; all-zero bytes are a root of null entries.
+        unsafe { p.write_bytes(0, 1) };
+    }
+}
+
 pub(super) struct SlabMap {
-    root: [AtomicPtr<Mid>; L1],
+    /// The first of the root's `L1` entries (invariant 3).
+    root: *const AtomicPtr<Mid>,
 }
 
 impl core::fmt::Debug for SlabMap {
@@ -64,14 +85,29 @@ fn new_node<T>(backing: &BackingAllocator) -> *mut T {
 }
 
 impl SlabMap {
-    /// Writes an empty map into `p`.
+    /// A map over `root`.
     ///
     /// # Safety
     ///
-    /// `p` is valid for writes of a `SlabMap` and aligned.
-    pub(super) unsafe fn init(p: *mut SlabMap) {
-        // SAFETY: the caller's contract; all-zero bytes are a map of null entries.
-        unsafe { p.write_bytes(0, 1) };
+    /// `root` is an initialised [`MapRoot`] that outlives the map, and the pointer carries
+    /// the permissions of its whole allocation (invariant 3).
+    pub(super) unsafe fn new(root: *mut MapRoot) -> SlabMap {
+        SlabMap {
+            root: root.cast::<AtomicPtr<Mid>>(),
+        }
+    }
+
+    /// Root entry `a`.
+    ///
+    /// # Panics
+    ///
+    /// If `a >= L1` (never: `split` bounds it).
+    #[inline(always)]
+    fn root(&self, a: usize) -> &AtomicPtr<Mid> {
+        assert!(a < L1, "slab map root index out of range");
+        // SAFETY: `root` points at `L1` initialised entries that outlive the map
+        // (invariant 3), and `a` is in range.
+        unsafe { &*self.root.add(a) }
     }
 
     /// The slab starting at `base`, with its allocation's provenance; null if none.
@@ -80,7 +116,7 @@ impl SlabMap {
         let Some((a, b, c)) = split(base) else {
             return ptr::null_mut();
         };
-        let mid = self.root[a].load(Acquire);
+        let mid = self.root(a).load(Acquire);
         if mid.is_null() {
             return ptr::null_mut();
         }
@@ -99,7 +135,7 @@ impl SlabMap {
         let Some((a, b, c)) = split(base.addr()) else {
             return false;
         };
-        let mid = Self::node(&self.root[a], backing);
+        let mid = Self::node(self.root(a), backing);
         if mid.is_null() {
             return false;
         }
@@ -139,8 +175,8 @@ impl SlabMap {
     ///
     /// The map is not used again; `backing` made its nodes.
     pub(super) unsafe fn free_nodes(&self, backing: &BackingAllocator) {
-        for m in &self.root {
-            let mid = m.load(Acquire);
+        for a in 0..L1 {
+            let mid = self.root(a).load(Acquire);
             if mid.is_null() {
                 continue;
             }

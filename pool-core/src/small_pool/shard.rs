@@ -13,9 +13,13 @@
 //! 3. The thread's cached pool state and shard (`sync::thread_cache`) are set only
 //!    together with an exit entry for that state, which holds a reference on it, so a
 //!    cached state pointer always points at a live state.
+//! 4. The pool never makes a `&Shard`: it reaches a shard's heaps, list and owner-only
+//!    part one at a time through the pointer the shard was allocated with (see
+//!    [`ShardCtx`]). A reference to the whole shard would cover its forty-nine heaps, which
+//!    Miri's borrow tracker visits atomic by atomic on every allocation and free.
 
 use core::cell::Cell;
-use core::ptr::{self, addr_of_mut};
+use core::ptr::{self, addr_of, addr_of_mut};
 
 use super::heap::{self, next_of, set_next, slab_of, Heap, SlabSource};
 use super::state::State;
@@ -29,10 +33,10 @@ use crate::sync::thread_cache;
 /// A thread's heaps in one pool.
 #[repr(C, align(128))]
 pub(super) struct Shard {
-    pub(super) index: u16,
-    pub(super) heaps: [Heap; CLASS_COUNT],
+    index: u16,
+    heaps: [Heap; CLASS_COUNT],
     local: UnsafeCell<Local>,
-    pub(super) deferred: Deferred,
+    deferred: Deferred,
 }
 
 /// Owner-only state of a shard besides its heaps.
@@ -229,13 +233,88 @@ unsafe fn release_list(mut b: *mut u8, release: &mut impl FnMut(*mut u8, usize))
     n
 }
 
-/// A shard seen by its owner: where its heaps get slabs and reclaim remote frees.
-pub(super) struct ShardCtx<'a> {
-    pub(super) state: &'a State,
-    pub(super) shard: &'a Shard,
+/// Heap `c` of the shard at `sh`, without a reference to the whole shard (invariant 4).
+///
+/// # Safety
+///
+/// `sh` is a shard of a live state, with its allocation's permissions (as `try_own` and
+/// the thread cache hand it out).
+///
+/// # Panics
+///
+/// If `c >= CLASS_COUNT`.
+#[inline(always)]
+pub(super) unsafe fn heap_of<'a>(sh: *const Shard, c: usize) -> &'a Heap {
+    // SAFETY: the caller's contract: a shard lives as long as its state, and its heaps are
+    // initialised; the index is bounds-checked.
+    unsafe { &*addr_of!((*sh).heaps[c]) }
 }
 
-impl ShardCtx<'_> {
+/// The slot index of the shard at `sh`.
+///
+/// # Safety
+///
+/// As for [`heap_of`].
+#[inline(always)]
+pub(super) unsafe fn index_of(sh: *const Shard) -> u16 {
+    // SAFETY: the caller's contract; `index` is written once, before the shard is shared.
+    unsafe { (*sh).index }
+}
+
+/// The deferred list of the shard at `sh`.
+///
+/// # Safety
+///
+/// As for [`heap_of`].
+#[inline(always)]
+pub(super) unsafe fn deferred_of<'a>(sh: *const Shard) -> &'a Deferred {
+    // SAFETY: the caller's contract.
+    unsafe { &*addr_of!((*sh).deferred) }
+}
+
+/// A shard seen by its owner: where its heaps get slabs and reclaim remote frees.
+pub(super) struct ShardCtx<'a> {
+    state: &'a State,
+    /// A shard of `state` that the calling thread owns (shard invariant 1), with its
+    /// allocation's permissions (invariant 4).
+    shard: *const Shard,
+}
+
+impl<'a> ShardCtx<'a> {
+    /// The owner's view of shard `shard` of `state`.
+    ///
+    /// # Safety
+    ///
+    /// `shard` is a shard of `state` (from `try_own` or the thread cache) and the calling
+    /// thread owns it for as long as the context is used.
+    #[inline(always)]
+    pub(super) unsafe fn new(state: &'a State, shard: *const Shard) -> Self {
+        ShardCtx { state, shard }
+    }
+
+    /// Heap `c` of the shard.
+    #[inline(always)]
+    pub(super) fn heap(&self, c: usize) -> &Heap {
+        // SAFETY: `new`'s contract.
+        unsafe { heap_of(self.shard, c) }
+    }
+
+    /// Every heap of the shard, in class order.
+    fn heaps(&self) -> impl Iterator<Item = &Heap> {
+        (0..CLASS_COUNT).map(move |c| self.heap(c))
+    }
+
+    /// The owner-only part of the shard.
+    fn local(&self) -> &UnsafeCell<Local> {
+        // SAFETY: `new`'s contract.
+        unsafe { &*addr_of!((*self.shard).local) }
+    }
+
+    /// The shard's deferred list.
+    pub(super) fn deferred(&self) -> &Deferred {
+        // SAFETY: `new`'s contract.
+        unsafe { deferred_of(self.shard) }
+    }
     /// Puts a block back on its slab (the owner side of a free).
     ///
     /// # Safety
@@ -244,7 +323,7 @@ impl ShardCtx<'_> {
     #[inline(always)]
     pub(super) unsafe fn free_local(&self, b: *mut u8, c: usize) {
         let slab = slab_of(b, heap::slab_shift(self.state.config.slab_shift, c));
-        let heap = &self.shard.heaps[c];
+        let heap = self.heap(c);
         // SAFETY: the caller's contract.
         unsafe { heap.push(slab, b, self) };
     }
@@ -259,10 +338,10 @@ impl ShardCtx<'_> {
         // SAFETY: exclusive access.
         unsafe {
             self.reclaim();
-            for heap in &self.shard.heaps {
+            for heap in self.heaps() {
                 bytes += heap.trim(self);
             }
-            self.shard.local.with_mut(|l| {
+            self.local().with_mut(|l| {
                 let l = &mut *l;
                 while !l.empty.is_null() {
                     let (s, shift) = (l.empty, shift_of(l.empty));
@@ -284,10 +363,10 @@ impl ShardCtx<'_> {
     pub(super) unsafe fn release_all(&self) {
         // SAFETY: the caller's contract.
         unsafe {
-            for heap in &self.shard.heaps {
+            for heap in self.heaps() {
                 heap.release_all(|s, shift| self.state.free_slab(s, shift));
             }
-            self.shard.local.with_mut(|l| {
+            self.local().with_mut(|l| {
                 while !(*l).empty.is_null() {
                     let (s, shift) = ((*l).empty, shift_of((*l).empty));
                     (*l).empty = next_of(s);
@@ -303,7 +382,7 @@ impl SlabSource for ShardCtx<'_> {
     fn new_slab(&self, shift: u8) -> *mut u8 {
         // SAFETY: the owner has exclusive access to `local` (invariant 1); the cached slabs
         // hold their link and shift.
-        let cached = self.shard.local.with_mut(|l| unsafe {
+        let cached = self.local().with_mut(|l| unsafe {
             let l = &mut *l;
             let mut prev: *mut u8 = ptr::null_mut();
             let mut s = l.empty;
@@ -332,7 +411,7 @@ impl SlabSource for ShardCtx<'_> {
         let keep = self.state.config.keep_empty as usize;
         // SAFETY: exclusive access to `local`; `base` is an empty slab of ours, so it can
         // hold the link and the shift.
-        let kept = self.shard.local.with_mut(|l| unsafe {
+        let kept = self.local().with_mut(|l| unsafe {
             let l = &mut *l;
             if l.empty_len < keep {
                 set_next(base, l.empty);
@@ -351,14 +430,13 @@ impl SlabSource for ShardCtx<'_> {
     }
 
     unsafe fn reclaim(&self) -> bool {
-        if self.shard.deferred.is_empty() {
+        if self.deferred().is_empty() {
             return false;
         }
         // SAFETY: exclusive access to the shard (the caller's contract); every block on its
         // deferred list is an in-use block of its heaps with its class recorded.
         unsafe {
-            self.shard
-                .deferred
+            self.deferred()
                 .reclaim(&self.state.epochs, |b, c| self.free_local(b, c))
                 > 0
         }

@@ -10,13 +10,19 @@
 //! 2. A bucket's heap is touched only while its lock is held.
 //! 3. After the pool is dropped (`dead`), its slabs are gone; the state only waits for the
 //!    last thread reference.
+//! 4. The shard slots, the buckets and the slab map's root live in the state's allocation
+//!    after the `State` itself (a [`Block`]), reached through pointers that carry the whole
+//!    allocation's permissions, one entry at a time. So a `&State`, made on every
+//!    allocation and free, covers a few hundred bytes instead of some twenty kilobytes of
+//!    atomics. That costs one pointer load per table access, and spares Miri's borrow
+//!    tracker, which visits every atomic a reference covers, most of its work.
 
 use core::alloc::Layout;
 use core::ptr::{self, addr_of_mut};
 
 use super::heap::{self, slab_of, Heap, SlabSource, BUCKET_OWNER};
-use super::map::SlabMap;
-use super::shard::{self, Deferred, Shard, ShardCtx, NO_SHARD};
+use super::map::{MapRoot, SlabMap};
+use super::shard::{self, heap_of, index_of, Deferred, Shard, ShardCtx, NO_SHARD};
 use super::{backing::FallbackCounters, Config};
 use crate::size_class::CLASS_COUNT;
 use crate::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
@@ -44,50 +50,65 @@ pub(super) struct State {
     /// The state's own address with the allocation's full permissions (what threads keep
     /// and what frees the state; a pointer made from `&State` could not).
     this: *mut State,
+    /// `Block::slots` (invariant 4).
+    slots: *const ShardSlot,
+    /// `Block::buckets` (invariant 4).
+    buckets: *const Bucket,
     refs: AtomicUsize,
     dead: AtomicBool,
     next_shard: AtomicUsize,
     pub(super) config: Config,
-    pub(super) slots: [ShardSlot; MAX_SHARDS],
-    pub(super) buckets: [Bucket; CLASS_COUNT],
     pub(super) epochs: Epochs,
     pub(super) fallback: FallbackCounters,
     /// Bytes of slabs held from the backing allocator.
     pub(super) held: AtomicU64,
     /// Shards allocated so far.
     pub(super) created: AtomicU64,
-    /// Slab addresses to slabs (see the `map` module).
+    /// Slab addresses to slabs (see the `map` module); its root is `Block::map_root`.
     map: SlabMap,
+}
+
+/// The state's allocation: the state, then its tables (invariant 4).
+#[repr(C)]
+struct Block {
+    state: State,
+    slots: [ShardSlot; MAX_SHARDS],
+    buckets: [Bucket; CLASS_COUNT],
+    map_root: MapRoot,
 }
 
 impl State {
     /// A new state from the backing allocator, with one reference (the pool's); null if
     /// the backing allocator fails.
     pub(super) fn create(config: Config) -> *mut State {
-        let layout = Layout::new::<State>();
-        // SAFETY: `State` is not zero-sized.
-        let p = unsafe { config.backing.alloc(layout) }.cast::<State>();
-        if p.is_null() {
-            return p;
+        let layout = Layout::new::<Block>();
+        // SAFETY: `Block` is not zero-sized.
+        let block = unsafe { config.backing.alloc(layout) }.cast::<Block>();
+        if block.is_null() {
+            return ptr::null_mut();
         }
-        // Field by field, in place: the state is large (more so under loom) and must not be
+        // Field by field, in place: the block is large (more so under loom) and must not be
         // built on the stack first.
-        // SAFETY: `p` is fresh memory for a `State`; every field is written exactly once
-        // below, through raw places, before the state is used.
+        // SAFETY: `block` is fresh memory for a `Block`; every field is written exactly once
+        // below, through raw places, before the state is used. The table pointers are
+        // made from `block`, so they carry the whole allocation's permissions.
         unsafe {
+            let p = addr_of_mut!((*block).state);
             addr_of_mut!((*p).this).write(p);
             addr_of_mut!((*p).refs).write(AtomicUsize::new(1));
             addr_of_mut!((*p).dead).write(AtomicBool::new(false));
             addr_of_mut!((*p).next_shard).write(AtomicUsize::new(0));
             addr_of_mut!((*p).config).write(config);
-            let slots = addr_of_mut!((*p).slots).cast::<ShardSlot>();
+            let slots = addr_of_mut!((*block).slots).cast::<ShardSlot>();
+            addr_of_mut!((*p).slots).write(slots);
             for k in 0..MAX_SHARDS {
                 slots.add(k).write(ShardSlot {
                     owned: AtomicBool::new(false),
                     shard: AtomicPtr::new(ptr::null_mut()),
                 });
             }
-            let buckets = addr_of_mut!((*p).buckets).cast::<Bucket>();
+            let buckets = addr_of_mut!((*block).buckets).cast::<Bucket>();
+            addr_of_mut!((*p).buckets).write(buckets);
             for c in 0..CLASS_COUNT {
                 buckets.add(c).write(Bucket {
                     lock: StatMutex::new(()),
@@ -99,13 +120,50 @@ impl State {
             addr_of_mut!((*p).fallback).write(FallbackCounters::new());
             addr_of_mut!((*p).held).write(AtomicU64::new(0));
             addr_of_mut!((*p).created).write(AtomicU64::new(0));
-            SlabMap::init(addr_of_mut!((*p).map));
+            let root = addr_of_mut!((*block).map_root);
+            MapRoot::init(root);
+            addr_of_mut!((*p).map).write(SlabMap::new(root));
+            p
         }
-        p
     }
 
     pub(super) fn this(&self) -> *const State {
         self.this
+    }
+
+    /// Shard slot `k`.
+    ///
+    /// # Panics
+    ///
+    /// If `k >= MAX_SHARDS` (as indexing the array would).
+    #[inline(always)]
+    pub(super) fn slot(&self, k: usize) -> &ShardSlot {
+        assert!(k < MAX_SHARDS, "shard slot out of range");
+        // SAFETY: `slots` points at the block's `MAX_SHARDS` initialised slots (invariant
+        // 4), which live as long as the state; `k` is in range.
+        unsafe { &*self.slots.add(k) }
+    }
+
+    /// Every shard slot, in order.
+    pub(super) fn slots(&self) -> impl Iterator<Item = &ShardSlot> {
+        (0..MAX_SHARDS).map(move |k| self.slot(k))
+    }
+
+    /// The bucket of class `c`.
+    ///
+    /// # Panics
+    ///
+    /// If `c >= CLASS_COUNT` (as indexing the array would).
+    #[inline(always)]
+    pub(super) fn bucket(&self, c: usize) -> &Bucket {
+        assert!(c < CLASS_COUNT, "size class out of range");
+        // SAFETY: as for `slot`, for the block's `CLASS_COUNT` buckets.
+        unsafe { &*self.buckets.add(c) }
+    }
+
+    /// Every bucket, in class order.
+    pub(super) fn buckets(&self) -> impl Iterator<Item = &Bucket> {
+        (0..CLASS_COUNT).map(move |c| self.bucket(c))
     }
 
     pub(super) fn retain(&self) {
@@ -125,7 +183,7 @@ impl State {
         }
         crate::sync::atomic::fence(Acquire);
         let backing = state.config.backing;
-        for slot in &state.slots {
+        for slot in state.slots() {
             let s = slot.shard.load(Acquire);
             if !s.is_null() {
                 // SAFETY: the last reference: nothing else can reach the shard, which was
@@ -140,8 +198,11 @@ impl State {
         // came from the same backing allocator.
         unsafe {
             state.map.free_nodes(&backing);
-            ptr::drop_in_place(this.cast_mut());
-            backing.dealloc(this.cast_mut().cast(), Layout::new::<State>());
+            // `this` is the block's address (the state is its first field) with the
+            // block's permissions (invariant 4).
+            let block = this.cast_mut().cast::<Block>();
+            ptr::drop_in_place(block);
+            backing.dealloc(block.cast(), Layout::new::<Block>());
         }
     }
 
@@ -162,16 +223,16 @@ impl State {
         let state = unsafe { &*this };
         state.dead.store(true, SeqCst);
         for k in 0..MAX_SHARDS {
-            if state.slots[k].shard.load(Acquire).is_null() {
+            if state.slot(k).shard.load(Acquire).is_null() {
                 continue;
             }
             if let Some(s) = state.try_own(k) {
                 // SAFETY: this thread owns the shard now (and keeps it: the pool is dead),
                 // and the pool's blocks are not used again.
-                unsafe { ShardCtx { state, shard: &*s }.release_all() };
+                unsafe { ShardCtx::new(state, s).release_all() };
             }
         }
-        for b in &state.buckets {
+        for b in state.buckets() {
             // SAFETY: as above; only threads inside the pool take bucket locks, and none
             // is (exiting threads touch their own shard only).
             unsafe { b.heap.release_all(|s, shift| state.free_slab(s, shift)) };
@@ -190,18 +251,17 @@ impl State {
         let state = unsafe { &*this };
         if !shard.is_null() {
             // SAFETY: the caller owns the shard, which lives as long as the state.
-            let sh = unsafe { &*shard };
-            let k = sh.index as usize;
+            let k = unsafe { index_of(shard) } as usize;
             if !state.dead.load(SeqCst) {
                 // SAFETY: owned by this thread (shard invariant 1).
-                unsafe { ShardCtx { state, shard: sh }.trim() };
+                unsafe { ShardCtx::new(state, shard).trim() };
             }
-            state.slots[k].owned.store(false, SeqCst);
+            state.slot(k).owned.store(false, SeqCst);
             // The pool may have been dropped meanwhile, without this shard (see
             // `destroy`): then its slabs are ours to free, if `destroy` did not take it.
             if state.dead.load(SeqCst) && state.try_own(k).is_some() {
                 // SAFETY: owned again by this thread; the pool is dead.
-                unsafe { ShardCtx { state, shard: sh }.release_all() };
+                unsafe { ShardCtx::new(state, shard).release_all() };
             }
         }
         // SAFETY: the caller's reference, given up.
@@ -217,7 +277,7 @@ impl State {
             return ptr::null();
         }
         for k in 0..n {
-            if !self.slots[k].shard.load(Acquire).is_null() {
+            if !self.slot(k).shard.load(Acquire).is_null() {
                 if let Some(s) = self.try_own(k) {
                     return s;
                 }
@@ -235,7 +295,7 @@ impl State {
 
     /// Takes shard slot `k` if no thread owns it (allocating its shard on first use).
     pub(super) fn try_own(&self, k: usize) -> Option<*const Shard> {
-        let slot = &self.slots[k];
+        let slot = &self.slot(k);
         if slot
             .owned
             .compare_exchange(false, true, SeqCst, Relaxed)
@@ -307,23 +367,30 @@ impl State {
         let (st, sh, _) = shard::fast();
         if ptr::eq(st, self) && !sh.is_null() {
             // SAFETY: `FAST` names a shard this thread owns (shard invariants 1 and 3).
-            let shard = unsafe { &*sh };
-            let heap = &shard.heaps[c];
+            let heap = unsafe { heap_of(sh, c) };
             // SAFETY: the owner has exclusive access to its heaps.
             let b = unsafe { heap.pop() };
             if !b.is_null() {
                 return b;
             }
-            return self.alloc_shard_slow(shard, c);
+            // SAFETY: as above.
+            return unsafe { self.alloc_shard_slow(sh, c) };
         }
         self.alloc_block_cold(c)
     }
 
+    /// # Safety
+    ///
+    /// The calling thread owns shard `sh` of this state.
     #[inline(never)]
-    fn alloc_shard_slow(&self, shard: &Shard, c: usize) -> *mut u8 {
-        let ctx = ShardCtx { state: self, shard };
-        // SAFETY: the owner has exclusive access to its heaps.
-        unsafe { shard.heaps[c].alloc_slow(c, shard.index, self.config.slab_shift, &ctx) }
+    unsafe fn alloc_shard_slow(&self, sh: *const Shard, c: usize) -> *mut u8 {
+        // SAFETY: the caller's contract.
+        let ctx = unsafe { ShardCtx::new(self, sh) };
+        // SAFETY: the owner has exclusive access to its heaps; `sh` is live.
+        unsafe {
+            ctx.heap(c)
+                .alloc_slow(c, index_of(sh), self.config.slab_shift, &ctx)
+        }
     }
 
     #[cold]
@@ -338,20 +405,19 @@ impl State {
             sh
         };
         if !sh.is_null() {
-            // SAFETY: a shard this thread owns.
-            let shard = unsafe { &*sh };
-            // SAFETY: exclusive access as owner.
-            let b = unsafe { shard.heaps[c].pop() };
+            // SAFETY: a shard this thread owns; exclusive access as owner.
+            let b = unsafe { heap_of(sh, c).pop() };
             if !b.is_null() {
                 return b;
             }
-            return self.alloc_shard_slow(shard, c);
+            // SAFETY: as above.
+            return unsafe { self.alloc_shard_slow(sh, c) };
         }
         self.bucket_alloc(c)
     }
 
     fn bucket_alloc(&self, c: usize) -> *mut u8 {
-        let bucket = &self.buckets[c];
+        let bucket = self.bucket(c);
         let _g = bucket.lock.lock_counting(self.config.contention_ns);
         let ctx = BucketCtx {
             state: self,
@@ -384,14 +450,14 @@ impl State {
         let (st, sh, index) = shard::fast();
         if ptr::eq(st, self) && !sh.is_null() {
             // SAFETY: `FAST` names a shard this thread owns (shard invariants 1 and 3).
-            let shard = unsafe { &*sh };
-            let heap = &shard.heaps[c];
+            let heap = unsafe { heap_of(sh, c) };
             // SAFETY: the owner has exclusive access to its heaps.
             let cur = unsafe { heap.current() };
             if !cur.is_null() && cur.addr() & mask == b.addr() & mask {
                 let b = cur.cast::<u8>().with_addr(b.addr());
-                // SAFETY: `b` is an in-use block of this heap's current slab.
-                unsafe { heap.push(cur, b, &ShardCtx { state: self, shard }) };
+                // SAFETY: `b` is an in-use block of this heap's current slab, and this
+                // thread owns the shard.
+                unsafe { heap.push(cur, b, &ShardCtx::new(self, sh)) };
                 return;
             }
         }
@@ -410,11 +476,9 @@ impl State {
         // SAFETY: `b` is in use, so its slab's owner is fixed (heap invariant 1).
         let owner = unsafe { (*slab).owner };
         if index == owner && ptr::eq(st, self) {
-            // SAFETY: this thread owns the shard that owns the block.
-            let shard = unsafe { &*sh };
-            let heap = &shard.heaps[c];
-            // SAFETY: exclusive access as owner; `b` is an in-use block of this heap.
-            unsafe { heap.push(slab, b, &ShardCtx { state: self, shard }) };
+            // SAFETY: this thread owns the shard that owns the block; exclusive access as
+            // owner; `b` is an in-use block of this heap.
+            unsafe { heap_of(sh, c).push(slab, b, &ShardCtx::new(self, sh)) };
             return;
         }
         // SAFETY: passed on.
@@ -428,7 +492,7 @@ impl State {
     #[inline(never)]
     unsafe fn free_block_cold(&self, b: *mut u8, c: usize, owner: u16) {
         if owner == BUCKET_OWNER {
-            let bucket = &self.buckets[c];
+            let bucket = self.bucket(c);
             if self.epochs.any_pinned() {
                 // SAFETY: an in-use block of the bucket's heap.
                 unsafe { bucket.deferred.push(b, c) };
@@ -449,17 +513,15 @@ impl State {
             // The thread's cache names another pool: it may still own this block's shard.
             let mine = shard::owned_shard(self);
             // SAFETY: a claimed shard lives as long as its state.
-            if !mine.is_null() && unsafe { (*mine).index } == owner {
-                // SAFETY: as above.
-                let shard = unsafe { &*mine };
+            if !mine.is_null() && unsafe { index_of(mine) } == owner {
                 // SAFETY: this thread owns the shard that owns the block.
-                unsafe { ShardCtx { state: self, shard }.free_local(b, c) };
+                unsafe { ShardCtx::new(self, mine).free_local(b, c) };
                 return;
             }
         }
-        let sh = self.slots[owner as usize].shard.load(Acquire);
+        let sh = self.slot(owner as usize).shard.load(Acquire);
         // SAFETY: the block's slab names this shard, which exists as long as the state.
-        unsafe { (*sh).deferred.push(b, c) };
+        unsafe { shard::deferred_of(sh).push(b, c) };
     }
 
     /// Gives back empty slabs: the calling thread's shard, the buckets, and every shard no
@@ -469,32 +531,20 @@ impl State {
         let (st, sh, _) = shard::fast();
         if ptr::eq(st, self) && !sh.is_null() {
             // SAFETY: this thread owns the shard.
-            bytes += unsafe {
-                ShardCtx {
-                    state: self,
-                    shard: &*sh,
-                }
-                .trim()
-            };
+            bytes += unsafe { ShardCtx::new(self, sh).trim() };
         }
         for k in 0..self.config.shards as usize {
             // Only slots that have a shard: `try_own` would make one.
-            if self.slots[k].shard.load(Acquire).is_null() {
+            if self.slot(k).shard.load(Acquire).is_null() {
                 continue;
             }
             if let Some(s) = self.try_own(k) {
                 // SAFETY: owned by this thread until the store below.
-                bytes += unsafe {
-                    ShardCtx {
-                        state: self,
-                        shard: &*s,
-                    }
-                    .trim()
-                };
-                self.slots[k].owned.store(false, Release);
+                bytes += unsafe { ShardCtx::new(self, s).trim() };
+                self.slot(k).owned.store(false, Release);
             }
         }
-        for bucket in &self.buckets {
+        for bucket in self.buckets() {
             if bucket.heap.slabs.load(StatRelaxed) == 0 && !bucket.deferred.has_work() {
                 continue;
             }
@@ -516,31 +566,30 @@ impl State {
     /// owns now, and the buckets.
     pub(super) fn collect(&self) -> usize {
         let mut n = 0;
-        let reclaim = |shard: &Shard| {
-            let ctx = ShardCtx { state: self, shard };
-            // SAFETY: the caller owns the shard (below).
+        let reclaim = |sh: *const Shard| {
+            // SAFETY: every call below passes a shard the calling thread owns.
             unsafe {
-                shard
-                    .deferred
+                let ctx = ShardCtx::new(self, sh);
+                ctx.deferred()
                     .reclaim(&self.epochs, |b, c| ctx.free_local(b, c))
             }
         };
         let (st, sh, _) = shard::fast();
         if ptr::eq(st, self) && !sh.is_null() {
-            // SAFETY: this thread owns the shard.
-            n += reclaim(unsafe { &*sh });
+            // This thread owns the shard.
+            n += reclaim(sh);
         }
         for k in 0..self.config.shards as usize {
-            if self.slots[k].shard.load(Acquire).is_null() {
+            if self.slot(k).shard.load(Acquire).is_null() {
                 continue;
             }
             if let Some(s) = self.try_own(k) {
-                // SAFETY: owned by this thread until the store below.
-                n += reclaim(unsafe { &*s });
-                self.slots[k].owned.store(false, Release);
+                // Owned by this thread until the store below.
+                n += reclaim(s);
+                self.slot(k).owned.store(false, Release);
             }
         }
-        for bucket in &self.buckets {
+        for bucket in self.buckets() {
             if !bucket.deferred.has_work() {
                 continue;
             }

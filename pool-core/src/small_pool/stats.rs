@@ -5,6 +5,7 @@ use core::fmt;
 
 use super::backing::HISTOGRAM_BOUNDS;
 use super::heap::{blocks_per_slab, class_size, slab_shift, Heap};
+use super::shard::{deferred_of, heap_of};
 use super::state::{State, MAX_SHARDS};
 use super::SmallPool;
 use crate::size_class::CLASS_COUNT;
@@ -205,23 +206,26 @@ fn collect(state: &State, out: &mut SmallPoolStats) {
     let base = state.config.slab_shift;
     let per_slab = |c: usize| blocks_per_slab(c, slab_shift(base, c)) as u64;
     for k in 0..(state.config.shards as usize).min(MAX_SHARDS) {
-        let slot = &state.slots[k];
+        let slot = state.slot(k);
         let p = slot.shard.load(Acquire);
         if p.is_null() {
             continue;
         }
-        // SAFETY: a shard lives as long as the state.
-        let shard = unsafe { &*p };
         out.shards.created += 1;
         out.shards.owned += usize::from(slot.owned.load(Acquire));
-        for (c, heap) in shard.heaps.iter().enumerate() {
+        for c in 0..CLASS_COUNT {
+            // SAFETY: a shard lives as long as the state, and `p` is the pointer it was
+            // allocated with; only its atomic counters are read here.
+            let heap = unsafe { heap_of(p, c) };
             out.shards.hits += heap.allocs.load(Relaxed);
             add_heap(&mut out.classes[c], heap, per_slab(c));
         }
-        out.shards.deferred_reclaimed += shard.deferred.reclaimed.load(Relaxed);
-        out.shards.deferred_waiting += shard.deferred.held.load(Relaxed);
+        // SAFETY: as above.
+        let deferred = unsafe { deferred_of(p) };
+        out.shards.deferred_reclaimed += deferred.reclaimed.load(Relaxed);
+        out.shards.deferred_waiting += deferred.held.load(Relaxed);
     }
-    for (c, bucket) in state.buckets.iter().enumerate() {
+    for (c, bucket) in state.buckets().enumerate() {
         out.shards.misses += bucket.heap.allocs.load(Relaxed);
         add_heap(&mut out.classes[c], &bucket.heap, per_slab(c));
         out.buckets.push(bucket.lock.stats());
