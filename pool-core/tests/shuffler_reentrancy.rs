@@ -81,8 +81,8 @@ impl Drop for Element {
 
 #[test]
 fn re_entrant_drops_under_every_budget_drop_each_element_once() {
-    let programs: u64 = if cfg!(miri) { 6 } else { 200 };
-    let steps = if cfg!(miri) { 60 } else { 150 };
+    let programs: u64 = if cfg!(miri) { 5 } else { 200 };
+    let steps = if cfg!(miri) { 30 } else { 150 };
     for seed in 0..programs {
         let s = Rc::new(Shuffler::new());
         STORE.with(|x| *x.borrow_mut() = Some(s.clone()));

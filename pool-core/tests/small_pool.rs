@@ -351,14 +351,14 @@ fn threads_past_the_shard_limit_use_the_locked_buckets() {
 #[test]
 fn short_lived_threads_reuse_shards_and_memory() {
     let pool = std::sync::Arc::new(SmallPool::new());
-    let threads = if cfg!(miri) { 4 } else { 100 };
+    let threads = if cfg!(miri) { 2 } else { 100 };
     for t in 0..threads {
         // `join` (unlike the end of a thread scope) waits for the thread's thread-local
         // destructors, which give the shard back.
         let p2 = pool.clone();
         std::thread::spawn(move || {
             let layout = Layout::new::<[u64; 8]>();
-            let blocks: Vec<_> = (0..100)
+            let blocks: Vec<_> = (0..if cfg!(miri) { 20 } else { 100 })
                 // SAFETY: freed once below.
                 .map(|_| unsafe { p2.alloc(layout) })
                 .collect();
@@ -386,7 +386,7 @@ fn short_lived_threads_reuse_shards_and_memory() {
 fn freeing_everything_and_trimming_returns_the_memory() {
     let pool = SmallPool::new();
     let start = pool.snapshot_stats().held_bytes;
-    let n = if cfg!(miri) { 100 } else { 20_000 };
+    let n = if cfg!(miri) { 40 } else { 20_000 };
     let (tx, rx) = mpsc::channel::<Block>();
     let pool = std::sync::Arc::new(pool);
     {
@@ -586,7 +586,7 @@ fn collections_churn_across_threads() {
 
     let pool = SmallPool::new();
     let threads = 4;
-    let per = if cfg!(miri) { 12 } else { 2000 };
+    let per = if cfg!(miri) { 6 } else { 2000 };
     let (txs, rxs): (Vec<_>, Vec<_>) = (0..threads).map(|_| mpsc::channel::<Parcel<'_>>()).unzip();
     std::thread::scope(|s| {
         for (i, rx) in rxs.into_iter().enumerate() {
