@@ -2,6 +2,8 @@
 //! byte pattern; after every step no allocation overlaps another, is misaligned, or was
 //! overwritten. Resets and scopes are part of the sequence.
 
+mod common;
+
 use std::alloc::Layout;
 
 use pool_core::Arena;
@@ -103,6 +105,7 @@ fn config() -> ProptestConfig {
     ProptestConfig {
         cases: if cfg!(miri) { 4 } else { 128 },
         failure_persistence: None,
+        rng_algorithm: common::proptest_rng(),
         ..ProptestConfig::default()
     }
 }

@@ -3,6 +3,8 @@
 //! check determinism, with the stats invariants and the pointer-to-handle lookup checked
 //! after every step.
 
+mod common;
+
 use std::collections::HashMap;
 
 use pool_core::{BinnedAllocator, BlockHandle};
@@ -176,6 +178,7 @@ fn config() -> ProptestConfig {
     ProptestConfig {
         cases: if cfg!(miri) { 3 } else { 96 },
         failure_persistence: None,
+        rng_algorithm: common::proptest_rng(),
         ..ProptestConfig::default()
     }
 }

@@ -2,6 +2,8 @@
 //! random inserts, removes, takes and reads from several threads against a model, with
 //! forged handles among them. The rest of sharded-slab's suite is in `peer_sharded_slab.rs`.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::mpsc;
 use std::thread;
@@ -185,6 +187,7 @@ proptest! {
     #![proptest_config(ProptestConfig {
         cases: if cfg!(miri) { 1 } else { 64 },
         failure_persistence: None,
+        rng_algorithm: common::proptest_rng(),
         ..ProptestConfig::default()
     })]
 

@@ -4,6 +4,8 @@
 //! `clear`, prefilling (with a factory that may panic), against a model that knows which value every handle and every spare holds.
 //! Every value is dropped exactly once.
 
+mod common;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -384,8 +386,9 @@ impl Harness {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 2 } else { 256 },
+        cases: if cfg!(miri) { 4 } else { 256 },
         failure_persistence: None,
+        rng_algorithm: common::proptest_rng(),
         ..ProptestConfig::default()
     })]
 

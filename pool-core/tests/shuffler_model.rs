@@ -3,6 +3,8 @@
 //! step every live handle reads exactly its own data, freed handles are rejected, rented
 //! blocks have not moved, and in the end every element is dropped exactly once.
 
+mod common;
+
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -223,6 +225,7 @@ fn config() -> ProptestConfig {
     ProptestConfig {
         cases: if cfg!(miri) { 4 } else { 256 },
         failure_persistence: None,
+        rng_algorithm: common::proptest_rng(),
         ..ProptestConfig::default()
     }
 }

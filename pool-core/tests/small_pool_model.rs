@@ -5,6 +5,8 @@
 //! counted: each dropped exactly once, also when a `Drop` panics.
 #![cfg(not(loom))]
 
+mod common;
+
 use core::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -69,6 +71,7 @@ proptest! {
     #![proptest_config(ProptestConfig {
         cases: if cfg!(miri) { 2 } else { 256 },
         failure_persistence: None,
+        rng_algorithm: common::proptest_rng(),
         ..ProptestConfig::default()
     })]
 

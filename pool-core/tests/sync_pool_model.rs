@@ -2,6 +2,8 @@
 //! values whose `Drop` or `Reset` panics: every value is dropped exactly once, and the pool
 //! agrees with the model after every operation, panics included.
 
+mod common;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -222,8 +224,9 @@ impl World {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 2 } else { 256 },
+        cases: if cfg!(miri) { 4 } else { 256 },
         failure_persistence: None,
+        rng_algorithm: common::proptest_rng(),
         ..ProptestConfig::default()
     })]
 

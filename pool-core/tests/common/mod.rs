@@ -139,3 +139,15 @@ pub fn reseal(bytes: &mut [u8]) {
     }
     bytes[n..].copy_from_slice(&h.to_le_bytes());
 }
+
+/// Proptest's random number generator for the property tests: its default (ChaCha), and
+/// under Miri the much cheaper XorShift. Proptest seeds a new generator for every arm of a
+/// `prop_oneof!` below the one it picks, and seeding ChaCha costs the interpreter about a
+/// second per generated operation, far more than running the operation.
+pub fn proptest_rng() -> proptest::test_runner::RngAlgorithm {
+    if cfg!(miri) {
+        proptest::test_runner::RngAlgorithm::XorShift
+    } else {
+        proptest::test_runner::RngAlgorithm::default()
+    }
+}
