@@ -409,7 +409,13 @@ fn forged_snapshots_with_valid_checksums_never_break_the_allocator() {
     let step = if cfg!(miri) { 29 } else { 1 };
     let (mut accepted, mut tried) = (0, 0);
     for i in (start..end).step_by(step) {
-        for flip in [0x01u8, 0x80, 0xff] {
+        // Under Miri two flips per byte: each forgery costs the interpreter seconds.
+        let flips: &[u8] = if cfg!(miri) {
+            &[0x01, 0xff]
+        } else {
+            &[0x01, 0x80, 0xff]
+        };
+        for &flip in flips {
             tried += 1;
             let mut bad = snap.clone();
             bad[i] ^= flip;
