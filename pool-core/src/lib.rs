@@ -80,7 +80,8 @@
 //!
 //! - `std` (default): `std::error::Error` for the error types, [`Reset`] for `HashMap`
 //!   and `HashSet`, and the type [`registry`]. Without it the crate is `#![no_std]` and
-//!   needs only `alloc`.
+//!   needs only `alloc`. Every target needs 64-bit atomics (`target_has_atomic = "64"`);
+//!   elsewhere the build stops with an error that says so.
 //! - `derive`: re-exports `#[derive(Pooled)]` from `pool-derive`.
 //! - `serde`: `Serialize`/`Deserialize` for [`Handle`] (its bits), [`Pool`] and
 //!   [`Shuffler`] (handles stay valid across a round trip) and [`BinnedAllocator`] (as its
@@ -108,6 +109,13 @@
 #![doc(test(attr(deny(warnings))))]
 
 extern crate alloc;
+
+// The concurrent stores count in 64-bit atomics (generations, epochs, statistics). Say so
+// plainly on targets without them, instead of failing on an import deep in `sync`.
+#[cfg(not(target_has_atomic = "64"))]
+compile_error!(
+    "pool-core needs 64-bit atomics (`target_has_atomic = \"64\"`), which this target does not have"
+);
 
 pub mod arena;
 pub mod binned;
