@@ -1,7 +1,7 @@
 //! A pool of packets recycled through `acquire` / `release` makes no heap allocation
-//! once warm.
+//! once warm, and freeing shuffler blocks allocates nothing.
 
-use pool_core::{Pool, Reset};
+use pool_core::{Pool, Reset, Shuffler};
 use typed_pool_tests::CountingAlloc;
 
 #[global_allocator]
@@ -76,4 +76,39 @@ fn recycled_guards_reach_zero_allocations() {
         "guards must not allocate once warm"
     );
     assert_eq!(pool.stats().acquire_misses, 1);
+}
+
+#[test]
+fn freeing_shuffler_blocks_never_allocates() {
+    let s: Shuffler<u32> = Shuffler::new();
+    // Some freed while rented (their frees wait for the guard), some from a clone.
+    let hs: Vec<_> = (0..1000u32).map(|i| s.alloc_from_slice(&[i; 3])).collect();
+    let guards: Vec<_> = hs.iter().step_by(7).map(|h| s.rent(*h).unwrap()).collect();
+    let before = ALLOC.thread_allocations();
+    for h in &hs {
+        assert!(s.free(*h));
+    }
+    assert_eq!(
+        ALLOC.thread_allocations() - before,
+        0,
+        "free must not allocate"
+    );
+    drop(guards);
+    assert_eq!(s.stats().pending_frees, 1000);
+    s.shuffle();
+    assert_eq!(s.stats().pending_frees, 0);
+
+    // A copy (built from a list of blocks, as `Deserialize` builds one) frees for free
+    // too.
+    let s: Shuffler<u32> = Shuffler::new();
+    for i in 0..100u32 {
+        s.alloc_from_slice(&[i; 2]);
+    }
+    let mut copy = s.clone();
+    let hs: Vec<_> = copy.iter().map(|(h, _)| h).collect();
+    let before = ALLOC.thread_allocations();
+    for h in hs {
+        assert!(copy.free(h));
+    }
+    assert_eq!(ALLOC.thread_allocations() - before, 0);
 }

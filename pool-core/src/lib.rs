@@ -31,8 +31,9 @@
 //!   run-time-checked access.
 //! - [`SyncPool<T>`] (with `std`): the same from any thread through `&self`: sharded (a
 //!   thread inserts into its own shard without locks), guards that work across threads,
-//!   recycling with [`Recycled`](sync_pool::Recycled) guards released on any thread, and
-//!   epoch pins for reads without per-value atomics.
+//!   recycling with [`Recycled`](sync_pool::Recycled) guards released on any thread
+//!   ([`prefill`](SyncPool::prefill) builds a thread's spares up front), and epoch pins
+//!   for reads without per-value atomics.
 //! - [`Arena`]: per-frame or per-request scratch memory: allocation is a pointer bump,
 //!   everything is released at once by [`Arena::reset`], and the borrow checker proves
 //!   nothing outlives it. Works as an `allocator_api2` allocator for collections.

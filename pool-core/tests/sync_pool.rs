@@ -660,3 +660,129 @@ fn releases_from_other_threads_keep_len_and_bound_exact() {
     assert_eq!((panicky.len(), drops.load(SeqCst)), (0, 1));
     drop(again);
 }
+
+#[test]
+fn prefill_builds_spares_for_the_calling_thread() {
+    let made = AtomicUsize::new(0);
+    let make = || {
+        made.fetch_add(1, SeqCst);
+        Vec::<u8>::with_capacity(64)
+    };
+    let pool = SyncPool::new();
+    pool.prefill_with(5, make);
+    assert_eq!(made.load(SeqCst), 5);
+    let stats = pool.stats();
+    assert_eq!((stats.total.spares, stats.total.live), (5, 0));
+    assert!(pool.is_empty());
+    // Tops up to `n`: five wait already.
+    pool.prefill_with(3, make);
+    assert_eq!(made.load(SeqCst), 5);
+    let hs: Vec<_> = (0..5)
+        .map(|_| pool.acquire_with(|| unreachable!("a spare waits")))
+        .collect();
+    assert!(hs.iter().all(|h| pool.get(*h).unwrap().capacity() >= 64));
+    assert_eq!(pool.stats().total.acquire_hits, 5);
+    assert_eq!(pool.stats().total.spares, 0);
+    assert_eq!(pool.len(), 5);
+    // The next acquire builds.
+    let h = pool.acquire_with(make);
+    assert_eq!(made.load(SeqCst), 6);
+    assert_eq!(pool.stats().total.acquire_misses, 1);
+    // Another thread prefills its own shard.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            pool.prefill(2);
+            let h = pool.acquire_with(|| unreachable!("this thread's spare"));
+            pool.release(h).unwrap();
+        });
+    });
+    let stats = pool.stats();
+    assert_eq!(stats.total.spares, 2);
+    assert_eq!(stats.shards.iter().filter(|s| s.spares == 2).count(), 1);
+    for h in hs.into_iter().chain([h]) {
+        pool.release(h).unwrap();
+    }
+    assert_eq!(pool.stats().total.spares, 8);
+}
+
+#[test]
+fn prefill_uses_the_factory_and_a_bound_caps_it() {
+    let pool: SyncPool<Vec<u8>> = SyncPool::builder()
+        .bounded(3)
+        .factory(|| vec![7; 4])
+        .build();
+    pool.prefill_with(10, || unreachable!("the factory builds"));
+    assert_eq!(pool.stats().total.spares, 3, "no more can be live at once");
+    let hs: Vec<_> = (0..3).map(|_| pool.try_acquire().unwrap()).collect();
+    assert!(hs.iter().all(|h| *pool.get(*h).unwrap() == [7; 4]));
+    assert_eq!(pool.stats().total.acquire_hits, 3);
+    assert!(matches!(
+        pool.try_acquire(),
+        Err(PoolError::Full { capacity: 3 })
+    ));
+}
+
+#[test]
+fn a_panicking_maker_keeps_the_spares_built_and_loses_no_slot() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let pool = SyncPool::new();
+    let mut calls = 0;
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        pool.prefill_with(5, || {
+            calls += 1;
+            if calls == 3 {
+                panic!("maker failed");
+            }
+            PanicReset {
+                panic: false,
+                drops: drops.clone(),
+            }
+        })
+    }));
+    assert!(r.is_err());
+    let stats = pool.stats();
+    assert_eq!((stats.total.spares, stats.total.live), (2, 0));
+    let capacity = stats.total.capacity;
+    // The slot taken for the third value went back: filling up to capacity allocates
+    // nothing more.
+    let hs: Vec<_> = (0..capacity)
+        .map(|_| {
+            pool.acquire_with(|| PanicReset {
+                panic: false,
+                drops: drops.clone(),
+            })
+        })
+        .collect();
+    assert_eq!(pool.stats().total.capacity, capacity);
+    assert_eq!(pool.stats().total.acquire_hits, 2);
+    drop(hs);
+    drop(pool);
+    assert_eq!(
+        drops.load(SeqCst) as u64,
+        capacity,
+        "every value dropped once"
+    );
+}
+
+#[test]
+fn prefill_on_the_shared_shard_may_reenter_the_pool() {
+    let pool: SyncPool<String> = SyncPool::builder().shards(1).build();
+    let mine = pool.insert(String::from("owner")); // this thread takes the one shard
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            // The shared shard: its lock is not held while the maker runs.
+            pool.prefill_with(2, || {
+                let h = pool.insert(String::from("inner"));
+                assert!(pool.remove(h));
+                String::from("spare")
+            });
+            let stats = pool.stats();
+            assert_eq!(stats.shards.last().unwrap().spares, 2);
+            let h = pool.acquire_with(|| unreachable!("a spare waits"));
+            assert_eq!(*pool.get(h).unwrap(), "spare");
+            assert!(pool.remove(h));
+        });
+    });
+    assert_eq!(pool.len(), 1);
+    assert_eq!(*pool.get(mine).unwrap(), "owner");
+}

@@ -45,13 +45,21 @@ impl Reset for Val {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Insert { panic_drop: bool, panic_reset: bool },
+    Insert {
+        panic_drop: bool,
+        panic_reset: bool,
+    },
     Remove(usize),
     Take(usize),
     Get(usize),
     Modify(usize, u64),
     Release(usize),
     Acquire,
+    /// Prefill up to `n` spares; the maker panics on its `panic_at`-th call (never if 0).
+    Prefill {
+        n: u8,
+        panic_at: u8,
+    },
     PinRemove(usize),
     Collect,
     Stale(usize),
@@ -67,6 +75,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (any::<usize>(), any::<u64>()).prop_map(|(i, v)| Op::Modify(i, v)),
         2 => any::<usize>().prop_map(Op::Release),
         2 => Just(Op::Acquire),
+        1 => (0u8..5, 0u8..4).prop_map(|(n, panic_at)| Op::Prefill { n, panic_at }),
         1 => any::<usize>().prop_map(Op::PinRemove),
         1 => Just(Op::Collect),
         1 => any::<usize>().prop_map(Op::Stale),
@@ -173,6 +182,31 @@ impl World {
                 assert!(id == fresh_id || self.ledger.borrow().dropped.contains(&fresh_id));
                 assert!(self.model.insert(h, (id, 0)).is_none());
                 self.order.push(h);
+            }
+            Op::Prefill { n, panic_at } => {
+                let (pool, ledger) = (&self.pool, &self.ledger);
+                let (next_id, made) = (&mut self.next_id, &mut self.made);
+                let mut calls = 0;
+                let r = catch_unwind(AssertUnwindSafe(|| {
+                    pool.prefill_with(usize::from(n), || {
+                        calls += 1;
+                        if calls == panic_at {
+                            panic!("maker failed");
+                        }
+                        *next_id += 1;
+                        *made += 1;
+                        Val {
+                            id: *next_id,
+                            data: 0,
+                            panic_on_drop: false,
+                            panic_on_reset: false,
+                            ledger: ledger.clone(),
+                        }
+                    })
+                }));
+                if r.is_ok() {
+                    assert!(self.pool.stats().total.spares >= u64::from(n));
+                }
             }
             Op::PinRemove(i) => {
                 if let Some(h) = self.pick(i) {

@@ -59,6 +59,8 @@ impl<T> Shuffler<T> {
             }
         }
         inner.free_head = head;
+        // Room to free every block without allocating (module invariants).
+        inner.reserve_pending(0)?;
         // Blocks were placed without the index: the first step builds it.
         inner.index.invalidate();
         Ok(s)

@@ -43,14 +43,24 @@ impl<T> Inner<T> {
         Some((slot.ptr, slot.block.len as usize))
     }
 
-    /// Makes room for one more pending entry and one more handle slot, so that creating
-    /// a block allocates nothing infallibly.
+    /// Makes room for one more handle slot and for a pending entry per live block, the
+    /// new one included (module invariants), so that creating a block allocates nothing
+    /// infallibly and freeing one allocates nothing at all.
     pub(super) fn reserve_bookkeeping(&mut self) -> Result<(), ShuffleError> {
         self.slots
             .try_reserve(1)
             .map_err(|_| ShuffleError::AllocFailed)?;
+        self.reserve_pending(1)
+    }
+
+    /// Makes room in `pending` for every live block and `more` entries besides.
+    pub(super) fn reserve_pending(&mut self, more: usize) -> Result<(), ShuffleError> {
+        let want = self
+            .live_blocks
+            .checked_add(more)
+            .ok_or(ShuffleError::AllocFailed)?;
         self.pending
-            .try_reserve(1)
+            .try_reserve(want)
             .map_err(|_| ShuffleError::AllocFailed)
     }
 
@@ -240,6 +250,8 @@ impl<T> Inner<T> {
         self.live_elems -= block.len as usize;
         #[cfg(feature = "debug")]
         self.sites.forget(i);
+        // Room was reserved when the block was created (module invariants).
+        debug_assert!(self.pending.len() < self.pending.capacity());
         if rent == 0 {
             self.pending.push(Pending {
                 block,

@@ -653,14 +653,7 @@ impl<T> SyncPool<T> {
         // inside an insert. The last pin to go, and `collect`, reclaim them.
         self.with_own_shard(ctx, |s, shard| {
             // SAFETY: `with_own_shard` runs this as the shard's owner.
-            let (addr, slot) = match unsafe { shard.pop_free() } {
-                Some(taken) => taken,
-                None => {
-                    // SAFETY: as above.
-                    let addr = unsafe { shard.with_local(|l| shard.make_slot(l)) }?;
-                    (addr, shard.slot(addr))
-                }
-            };
+            let (addr, slot) = unsafe { shard.take_vacant() }?;
             shard.note_added();
             if count == Count::Miss {
                 bump(&shard.c.own.misses);

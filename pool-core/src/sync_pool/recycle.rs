@@ -18,6 +18,12 @@ fn acquire_panic(e: PoolError) -> ! {
     panic!("SyncPool: cannot acquire: {e}")
 }
 
+#[cold]
+#[track_caller]
+fn prefill_panic(e: PoolError) -> ! {
+    panic!("SyncPool: cannot prefill: {e}")
+}
+
 impl<T: Reset> SyncPool<T> {
     /// A recycled value's handle: a spare if the caller's shard has one, else a value from
     /// the pool's factory, else `T::default()`.
@@ -186,6 +192,119 @@ impl<T: Reset> SyncPool<T> {
             addr,
             version: core::cell::Cell::new(version),
         })
+    }
+
+    /// Builds spares until `n` wait in the calling thread's shard, so that its next `n`
+    /// acquires find a value ready (what opool's `new_prefilled` does). Values come from
+    /// the pool's factory, else `T::default()`.
+    ///
+    /// Spares are not live: they take slots, not places under a bound. A bounded pool
+    /// keeps at most its bound of spares in one shard, since no more values can be live
+    /// at once. Each thread has its own shard, so a thread prefills for itself.
+    ///
+    /// # Panics
+    ///
+    /// If the shard runs out of room or memory (see
+    /// [`try_prefill_with`](SyncPool::try_prefill_with)), and if the factory or
+    /// `T::default()` panics. The spares built until then stay.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool: pool_core::SyncPool<Vec<u8>> = pool_core::SyncPool::new();
+    /// pool.prefill(8);
+    /// assert_eq!(pool.stats().total.spares, 8);
+    /// assert!(pool.is_empty());
+    /// let h = pool.acquire(); // a spare: nothing is built
+    /// assert_eq!(pool.stats().total.acquire_hits, 1);
+    /// assert!(pool.get(h).unwrap().is_empty());
+    /// ```
+    #[track_caller]
+    pub fn prefill(&self, n: usize)
+    where
+        T: Default,
+    {
+        self.prefill_with(n, T::default);
+    }
+
+    /// Like [`prefill`](SyncPool::prefill) for any `T`: values come from the pool's
+    /// factory, else `make`.
+    ///
+    /// # Panics
+    ///
+    /// As [`prefill`](SyncPool::prefill), and if `make` panics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = pool_core::SyncPool::new();
+    /// pool.prefill_with(4, || Vec::<u8>::with_capacity(1500));
+    /// let h = pool.acquire_with(|| unreachable!("a spare is waiting"));
+    /// assert!(pool.get(h).unwrap().capacity() >= 1500);
+    /// ```
+    #[track_caller]
+    pub fn prefill_with<F: FnMut() -> T>(&self, n: usize, make: F) {
+        if let Err(e) = self.try_prefill_with(n, make) {
+            prefill_panic(e)
+        }
+    }
+
+    /// Like [`prefill_with`](SyncPool::prefill_with), but reports a shard out of room or
+    /// memory instead of panicking; the spares built until then stay, and `make` is not
+    /// called for a value that could not be kept.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::CapacityOverflow`] when the shard has no slot left (2²⁴ a shard),
+    /// [`PoolError::AllocFailed`] if growing the shard fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool: pool_core::SyncPool<String> = pool_core::SyncPool::bounded(2);
+    /// pool.try_prefill_with(10, String::new).unwrap();
+    /// assert_eq!(pool.stats().total.spares, 2); // no more can be live at once
+    /// ```
+    pub fn try_prefill_with<F: FnMut() -> T>(
+        &self,
+        n: usize,
+        mut make: F,
+    ) -> Result<(), PoolError> {
+        let want = self.bound.map_or(n, |bound| n.min(bound)) as u64;
+        loop {
+            // Read again each time: `make` is user code and may acquire spares itself.
+            let ctx = self.ctx();
+            let waiting = self.with_own_shard(ctx, |_, sh| super::stats::spares_of(sh));
+            if waiting >= want {
+                return Ok(());
+            }
+            // Everything that can fail comes before `make`: a value built is always kept.
+            let (s, addr, slot) = self.with_own_shard(ctx, |s, sh| {
+                // SAFETY: `with_own_shard` runs this as the shard's owner.
+                unsafe { sh.take_vacant() }.map(|(addr, slot)| (s, addr, slot))
+            })?;
+            let v = version(slot.state.load(Ordering::Relaxed));
+            // If `make` panics, the slot goes back on a free list as it was.
+            let undo = VacantUndo {
+                pool: self,
+                ctx,
+                shard: s,
+                addr,
+                version: v,
+            };
+            let value = match self.factory {
+                Some(f) => f(),
+                None => make(),
+            };
+            core::mem::forget(undo);
+            // SAFETY: the slot is vacant (even version, no lock) and off every list: this
+            // thread took it, and nobody else writes a vacant slot (invariant 2).
+            unsafe { slot.value_ptr().write(value) };
+            // A spare: initialised, not live, `HELD`, under the slot's even version.
+            slot.state.store(pack(v, HELD), Ordering::Release);
+            // Not a removal: the value was never live.
+            self.push_spare(ctx, s, addr, slot, false);
+        }
     }
 
     /// Takes the value `h` names out of use, resets it and keeps it as a spare in its
@@ -392,6 +511,23 @@ impl<T> SyncPool<T> {
                 }
             }
         }
+    }
+}
+
+/// Puts a vacant slot taken by `prefill` back on a free list if the value's maker panics.
+struct VacantUndo<'a, T> {
+    pool: &'a SyncPool<T>,
+    ctx: Ctx,
+    shard: u32,
+    addr: u32,
+    version: u32,
+}
+
+impl<T> Drop for VacantUndo<'_, T> {
+    fn drop(&mut self) {
+        let slot = self.pool.shards[self.shard as usize].slot(self.addr);
+        self.pool
+            .free_vacant(self.ctx, self.shard, self.addr, slot, self.version);
     }
 }
 

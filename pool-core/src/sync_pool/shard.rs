@@ -189,6 +189,24 @@ impl<T> Shard<T> {
         Some((remote, slot))
     }
 
+    /// Takes a vacant slot: the free list, what other threads freed, else a new slot.
+    ///
+    /// # Safety
+    ///
+    /// As [`with_local`](Shard::with_local).
+    #[inline]
+    pub(super) unsafe fn take_vacant(&self) -> Result<(u32, &Slot<T>), PoolError> {
+        // SAFETY: forwarded from the caller (each call below ends before the next).
+        match unsafe { self.pop_free() } {
+            Some(taken) => Ok(taken),
+            None => {
+                // SAFETY: as above.
+                let addr = unsafe { self.with_local(|l| self.make_slot(l)) }?;
+                Ok((addr, self.slot(addr)))
+            }
+        }
+    }
+
     /// Makes slot `made`, allocating its page if it is the first of one.
     #[cold]
     pub(super) fn make_slot(&self, local: &mut Local) -> Result<u32, PoolError> {

@@ -36,7 +36,8 @@ pub struct ShardStats {
     pub deferred: u64,
     /// Deferred values reclaimed so far.
     pub reclaimed: u64,
-    /// Released values kept for `acquire`.
+    /// Values kept for `acquire`: released, or built by
+    /// [`prefill`](super::SyncPool::prefill).
     pub spares: u64,
     /// Values released (or recycled guards dropped) by other threads than the shard's
     /// owner, through the lock-free remote spare list.
@@ -111,11 +112,20 @@ impl SyncPoolStats {
     }
 }
 
+/// Spares waiting in a shard (a snapshot): every spare pushed, by its owner or by other
+/// threads, less those `acquire` took.
+pub(super) fn spares_of<T>(sh: &Shard<T>) -> u64 {
+    let c = &sh.c;
+    let spared_remote = c.own.spared_remote_taken.load(Relaxed) + sh.remote.spare.pending();
+    let spared_uncounted = c.shared.spared_remote_uncounted.load(Relaxed);
+    (c.own.spared_local.load(Relaxed) + spared_remote + spared_uncounted)
+        .saturating_sub(c.own.hits.load(Relaxed))
+}
+
 fn shard_stats<T>(sh: &Shard<T>) -> ShardStats {
     let c = &sh.c;
     let hits = c.own.hits.load(Relaxed);
     let spared_remote = c.own.spared_remote_taken.load(Relaxed) + sh.remote.spare.pending();
-    let spared_uncounted = c.shared.spared_remote_uncounted.load(Relaxed);
     ShardStats {
         live: sh.live(),
         capacity: c.own.capacity.load(Relaxed),
@@ -124,8 +134,7 @@ fn shard_stats<T>(sh: &Shard<T>) -> ShardStats {
         remote_frees: c.own.remote_frees_taken.load(Relaxed) + sh.remote.free.pending(),
         deferred: c.shared.deferred.load(Relaxed),
         reclaimed: c.shared.reclaimed.load(Relaxed),
-        spares: (c.own.spared_local.load(Relaxed) + spared_remote + spared_uncounted)
-            .saturating_sub(hits),
+        spares: spares_of(sh),
         remote_releases: spared_remote,
         acquire_hits: hits,
         acquire_misses: c.own.misses.load(Relaxed),
