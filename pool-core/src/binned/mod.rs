@@ -742,6 +742,36 @@ impl BinnedAllocator {
         }
     }
 
+    /// Heap bytes of the allocator's own tables, as allocated: the handle table, the bins'
+    /// slab lists, owner maps and free lists, and the page map behind
+    /// [`handle_of`](BinnedAllocator::handle_of). They are not in
+    /// [`stats().storage_bytes`](BinnedStats::storage_bytes) and do not count against a
+    /// [`limit`](BinnedBuilder::limit). O(size classes).
+    ///
+    /// The tables grow with the most blocks ever live and are kept for reuse; a failed
+    /// allocation may leave room reserved in them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = pool_core::BinnedAllocator::new();
+    /// let before = a.bookkeeping_bytes();
+    /// for _ in 0..1000 {
+    ///     a.alloc(16);
+    /// }
+    /// assert!(a.bookkeeping_bytes() > before);
+    /// ```
+    pub fn bookkeeping_bytes(&self) -> usize {
+        use core::mem::size_of;
+        self.bins.iter().map(Bin::heap_bytes).sum::<usize>()
+            + self.bins.capacity() * size_of::<Bin>()
+            + self.overflow.capacity() * size_of::<Big>()
+            + self.direct.capacity() * size_of::<Option<RawBlock>>()
+            + (self.direct_owner.capacity() + self.direct_free.capacity()) * size_of::<u32>()
+            + self.entries.heap_bytes()
+            + self.pages.heap_bytes()
+    }
+
     /// Counters of bin `class` (an index into the table); `None` past the last class.
     ///
     /// # Examples

@@ -63,6 +63,12 @@ pub(super) struct PageMap {
 }
 
 impl PageMap {
+    /// Heap bytes held, by capacity.
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.dir.capacity() * core::mem::size_of::<DirSlot>()
+            + self.leaves.capacity() * core::mem::size_of::<[u64; FAN]>()
+    }
+
     /// The index in `leaves` of the leaf with `key`, if there is one.
     #[inline(always)]
     fn find(&self, key: usize) -> Option<usize> {

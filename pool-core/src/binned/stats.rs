@@ -35,7 +35,9 @@ pub struct BinnedStats {
     /// Bytes the live blocks occupy (class sizes); `block_bytes - live_bytes` is the
     /// internal waste.
     pub block_bytes: u64,
-    /// Bytes held from the system: slabs, overflow and over-aligned blocks.
+    /// Bytes held from the system for blocks: slabs, overflow and over-aligned blocks.
+    /// The allocator's own tables are not in it: see
+    /// [`bookkeeping_bytes`](super::BinnedAllocator::bookkeeping_bytes).
     pub storage_bytes: u64,
     /// Live blocks above the largest class.
     pub overflow_live: u64,

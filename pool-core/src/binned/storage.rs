@@ -131,6 +131,12 @@ pub(super) struct Bin {
 }
 
 impl Bin {
+    /// Heap bytes of the bin's own tables (not its slabs), by capacity.
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.slabs.capacity() * core::mem::size_of::<RawBlock>()
+            + (self.owner.capacity() + self.free.capacity()) * core::mem::size_of::<u32>()
+    }
+
     pub(super) fn new(class_size: usize) -> Bin {
         let per_slab = slab_bytes(class_size) / class_size;
         Bin {

@@ -21,6 +21,14 @@ use super::{capacity_panic, Pool, Slot, MAX_SLOTS};
 use crate::error::PoolError;
 
 impl<T> Pool<T> {
+    /// Heap bytes the pool holds, by capacity: its slots, occupancy map and spare list
+    /// (not what the values own).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * core::mem::size_of::<Slot<T>>()
+            + self.occupancy.heap_bytes()
+            + self.spares.heap_bytes()
+    }
+
     /// Makes room for `additional` more values without allocating.
     ///
     /// # Panics

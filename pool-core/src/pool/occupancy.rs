@@ -29,6 +29,11 @@ fn group(word: u64) -> u64 {
 }
 
 impl Occupancy {
+    /// Heap bytes held, by capacity.
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.words.capacity() * core::mem::size_of::<u64>()
+    }
+
     /// An empty map; allocates nothing.
     pub(super) const fn new() -> Self {
         Occupancy { words: Vec::new() }

@@ -20,6 +20,11 @@ pub(super) struct Spares {
 }
 
 impl Spares {
+    /// Heap bytes held, by capacity.
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.stack.capacity() * core::mem::size_of::<u32>()
+    }
+
     /// No spares, no limit, no room yet.
     pub(super) const fn new() -> Self {
         Spares {
