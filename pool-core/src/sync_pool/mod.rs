@@ -591,38 +591,22 @@ impl<T> SyncPool<T> {
             Ok(r) => r,
             Err(e) => insert_panic(e),
         };
-        let (s, addr, slot) = match self.alloc_slot(self.ctx(), Count::Insert) {
+        let ctx = self.ctx();
+        let (s, addr, slot) = match self.alloc_slot(ctx, Count::Insert) {
             Ok(x) => x,
             Err(e) => insert_panic(e),
         };
-        let v = version(slot.state.load(Ordering::Relaxed)).wrapping_add(1);
-        // Give the slot back (and the count) if `f` panics.
-        struct Undo<'a, T> {
-            pool: &'a SyncPool<T>,
-            shard: u32,
-            addr: u32,
-        }
-        impl<T> Drop for Undo<'_, T> {
-            fn drop(&mut self) {
-                let ctx = self.pool.ctx();
-                self.pool.note_removed(ctx, self.shard);
-                // Back on a free list as it was (also a new slot at version 0, which
-                // `free_vacant` would take for a wrapped one).
-                let sh = &self.pool.shards[self.shard as usize];
-                match ctx {
-                    // SAFETY: `ctx` says the calling thread owns this shard.
-                    Ctx::Owned(s) if s == self.shard => unsafe {
-                        sh.push_free_local(self.addr, sh.slot(self.addr))
-                    },
-                    _ => sh.push_free_remote(self.addr, sh.slot(self.addr)),
-                }
-            }
-        }
+        let vacant = version(slot.state.load(Ordering::Relaxed));
+        let v = vacant.wrapping_add(1);
         reservation.keep();
-        let undo = Undo {
+        // Give the slot back (and the count) if `f` panics.
+        let undo = VacantUndo {
             pool: self,
+            ctx,
             shard: s,
             addr,
+            version: vacant,
+            counted: true,
         };
         let value = f(self.handle(s, addr, v));
         core::mem::forget(undo);
@@ -677,6 +661,30 @@ impl<T> SyncPool<T> {
         self.record_insert(slot);
         slot.state.store(pack(v, lock), Ordering::Release);
         v
+    }
+}
+
+/// Gives a vacant slot taken for a new value back to a free list, as it was, if user
+/// code panics before the value is written (`insert_with`'s closure, `prefill`'s maker).
+struct VacantUndo<'a, T> {
+    pool: &'a SyncPool<T>,
+    ctx: Ctx,
+    shard: u32,
+    addr: u32,
+    /// The slot's (even) version when it was taken.
+    version: u32,
+    /// The value was counted as added: count its removal too.
+    counted: bool,
+}
+
+impl<T> Drop for VacantUndo<'_, T> {
+    fn drop(&mut self) {
+        if self.counted {
+            self.pool.note_removed(self.ctx, self.shard);
+        }
+        let slot = self.pool.shards[self.shard as usize].slot(self.addr);
+        self.pool
+            .free_vacant(self.ctx, self.shard, self.addr, slot, self.version);
     }
 }
 

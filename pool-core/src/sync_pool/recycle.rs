@@ -7,7 +7,7 @@
 
 use super::shard::bump;
 use super::slot::{lock, pack, version, Slot, EXCL, HELD};
-use super::{Count, Ctx, Recycled, Reservation, SyncPool, RECYCLE};
+use super::{Count, Ctx, Recycled, Reservation, SyncPool, VacantUndo, RECYCLE};
 use crate::error::{PoolError, RentError};
 use crate::sync::atomic::Ordering;
 use crate::{Handle, Reset};
@@ -291,6 +291,7 @@ impl<T: Reset> SyncPool<T> {
                 shard: s,
                 addr,
                 version: v,
+                counted: false,
             };
             let value = match self.factory {
                 Some(f) => f(),
@@ -511,23 +512,6 @@ impl<T> SyncPool<T> {
                 }
             }
         }
-    }
-}
-
-/// Puts a vacant slot taken by `prefill` back on a free list if the value's maker panics.
-struct VacantUndo<'a, T> {
-    pool: &'a SyncPool<T>,
-    ctx: Ctx,
-    shard: u32,
-    addr: u32,
-    version: u32,
-}
-
-impl<T> Drop for VacantUndo<'_, T> {
-    fn drop(&mut self) {
-        let slot = self.pool.shards[self.shard as usize].slot(self.addr);
-        self.pool
-            .free_vacant(self.ctx, self.shard, self.addr, slot, self.version);
     }
 }
 
