@@ -12,7 +12,7 @@
 //!   the key, or unless it is a zombie whose guards have all returned, see below). A live
 //!   or zombie slot's `ptr` is `block_ptr(block)`: whatever moves a block updates both.
 //! - `pending` has room for one entry per live block (`pending.capacity() >= pending.len()
-//!   + live_blocks`; creating a block reserves it), so `free` never allocates.
+//!   + live_blocks`; creating a block reserves it), so recording a free never allocates.
 //! - A block freed while rented goes to `pending` at once, naming its slot (`Pending::slot`).
 //!   Returning a guard only gives the pin back (no test, no bookkeeping): the first
 //!   shuffle step that finds the slot's `rent` at 0 vacates the slot (onto the free list)
@@ -498,7 +498,9 @@ impl<T> Shuffler<T> {
     /// shuffle (after the last guard returns, if it is rented). Returns `false` for a handle
     /// that is not live.
     ///
-    /// Never allocates: the room to remember a freed block is taken when it is created.
+    /// Recording the free never allocates: the room for it is taken when the block is
+    /// created. (With a [budget](Shuffler::set_budget) set, the shuffle step that follows
+    /// may allocate, as a shuffle does.)
     ///
     /// # Examples
     ///

@@ -271,18 +271,20 @@ impl<T: Reset> SyncPool<T> {
         mut make: F,
     ) -> Result<(), PoolError> {
         let want = self.bound.map_or(n, |bound| n.min(bound)) as u64;
+        let ctx = self.ctx();
         loop {
-            // Read again each time: `make` is user code and may acquire spares itself.
-            let ctx = self.ctx();
-            let waiting = self.with_own_shard(ctx, |_, sh| super::stats::spares_of(sh));
-            if waiting >= want {
-                return Ok(());
-            }
+            // Counted again each time: `make` is user code and may take spares itself.
             // Everything that can fail comes before `make`: a value built is always kept.
-            let (s, addr, slot) = self.with_own_shard(ctx, |s, sh| {
+            let taken = self.with_own_shard(ctx, |s, sh| {
+                if super::stats::spares_of(sh) >= want {
+                    return Ok(None);
+                }
                 // SAFETY: `with_own_shard` runs this as the shard's owner.
-                unsafe { sh.take_vacant() }.map(|(addr, slot)| (s, addr, slot))
+                unsafe { sh.take_vacant() }.map(|(addr, slot)| Some((s, addr, slot)))
             })?;
+            let Some((s, addr, slot)) = taken else {
+                return Ok(());
+            };
             let v = version(slot.state.load(Ordering::Relaxed));
             // If `make` panics, the slot goes back on a free list as it was.
             let undo = VacantUndo {
