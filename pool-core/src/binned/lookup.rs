@@ -63,7 +63,7 @@ impl BinnedAllocator {
         let addr = ptr.addr();
         let region = self.pages.get(addr);
         let low = region & ((1 << 40) - 1);
-        let (found, start) = match region & (3 << 62) {
+        let (h, start, len) = match region & (3 << 62) {
             KIND_BIN => {
                 let class = ((region >> 40) & 0xff) as usize;
                 let (slab, page_in_slab) = ((low >> 8) as usize, (low & 0xff) as usize);
@@ -72,23 +72,25 @@ impl BinnedAllocator {
                 let (block, start) = bin.block_at(slab, base, addr)?;
                 let owner = *bin.owner.get(block as usize)?;
                 let class = class as u8;
-                (self.owned(owner, Loc::Bin { class, block })?, start)
+                let (h, entry) = self.owned(owner, Loc::Bin { class, block })?;
+                (h, start, entry.bin_len())
             }
             KIND_OVERFLOW => {
                 let i = u32::try_from(low).ok()?;
                 let big = self.overflow.get(i as usize).filter(|b| b.in_use)?;
-                (self.owned(big.owner, Loc::Overflow(i))?, big.mem.addr())
+                let (h, _) = self.owned(big.owner, Loc::Overflow(i))?;
+                (h, big.mem.addr(), big.len)
             }
             KIND_DIRECT => {
                 let i = u32::try_from(low).ok()?;
                 let mem = self.direct.get(i as usize)?.as_ref()?;
                 let owner = *self.direct_owner.get(i as usize)?;
-                (self.owned(owner, Loc::Direct(i))?, mem.addr())
+                let (h, _) = self.owned(owner, Loc::Direct(i))?;
+                (h, mem.addr(), mem.size())
             }
             _ => return None,
         };
-        let (h, entry) = found;
-        (addr.checked_sub(start)? < entry.len).then_some(h)
+        (addr.checked_sub(start)? < len).then_some(h)
     }
 
     /// The handle and entry at table index `owner`, if it is live and names `loc`.

@@ -10,7 +10,10 @@
 //! [`alloc_zeroed`] holds zeros.
 //!
 //! The handle table is a [`Pool`], so block handles have the same
-//! generation, raw-bits and foreign-handle guarantees as pool handles.
+//! generation, raw-bits and foreign-handle guarantees as pool handles. Its entries are one
+//! word each (a block's location, and a binned block's length), so a table slot is 16
+//! bytes; with the owner maps and free lists the tables cost about 25 bytes a block (see
+//! [`bookkeeping_bytes`](BinnedAllocator::bookkeeping_bytes)).
 //!
 //! # Alignment
 //!
@@ -445,26 +448,23 @@ impl BinnedAllocator {
         let (entry, block_size) = match self.table.class_for(size, align) {
             Some(class) => {
                 let (block, class_size) = self.take_binned(class, owner)?;
-                let loc = Loc::Bin {
-                    class: class as u8,
-                    block,
-                };
-                (Entry::new(size, loc), class_size)
+                (Entry::bin(class as u8, block, size), class_size)
             }
             None if align <= MAX_CLASS_ALIGN => {
                 let i = self.take_overflow(size, align)?;
                 let big = &mut self.overflow[i as usize];
                 big.owner = owner;
-                (Entry::new(size, Loc::Overflow(i)), big.mem.size())
+                big.len = size;
+                (Entry::overflow(i), big.mem.size())
             }
             None => {
                 let i = self.take_direct(size, align)?;
                 self.direct_owner[i as usize] = owner;
-                (Entry::new(size, Loc::Direct(i)), size)
+                (Entry::direct(i), size)
             }
         };
         if zero {
-            self.bytes_mut(&entry).fill(0);
+            self.bytes_mut(&entry, false).fill(0);
         }
         // Plain adds: counters start at 0 or come from a snapshot, which restore refuses
         // above 2^62, so counting on cannot overflow in any program's lifetime.
@@ -500,17 +500,17 @@ impl BinnedAllocator {
             self.counters.rejected_frees += 1;
             return false;
         };
-        let block_size = match entry.loc() {
+        let (len, block_size) = match entry.loc() {
             Loc::Bin { class, block } => {
                 let bin = &mut self.bins[class as usize];
                 bin.give_back(block);
-                bin.class_size
+                (entry.bin_len(), bin.class_size)
             }
             Loc::Overflow(i) => {
                 let big = &mut self.overflow[i as usize];
                 big.in_use = false;
                 self.counters.overflow_live -= 1;
-                big.mem.size()
+                (core::mem::take(&mut big.len), big.mem.size())
             }
             Loc::Direct(i) => {
                 let mem = self.direct[i as usize].take();
@@ -520,12 +520,12 @@ impl BinnedAllocator {
                 }
                 let size = mem.map_or(0, |m| m.size());
                 self.counters.storage_bytes -= size as u64;
-                size
+                (size, size)
             }
         };
         let c = &mut self.counters;
         c.frees += 1;
-        c.live_bytes -= entry.len as u64;
+        c.live_bytes -= len as u64;
         c.block_bytes -= block_size as u64;
         true
     }
@@ -566,25 +566,39 @@ impl BinnedAllocator {
 
     // === access ===
 
+    /// The requested bytes of the live block `e` names.
     #[inline]
     fn bytes(&self, e: &Entry) -> &[u8] {
         match e.loc() {
-            Loc::Bin { class, block } => self.bins[class as usize].bytes(block, e.len),
-            Loc::Overflow(i) => self.overflow[i as usize].mem.bytes(0, e.len),
+            Loc::Bin { class, block } => self.bins[class as usize].bytes(block, e.bin_len()),
+            Loc::Overflow(i) => {
+                let big = &self.overflow[i as usize];
+                big.mem.bytes(0, big.len)
+            }
             Loc::Direct(i) => match &self.direct[i as usize] {
-                Some(mem) => mem.bytes(0, e.len),
+                Some(mem) => mem.bytes(0, mem.size()),
                 None => &[],
             },
         }
     }
 
+    /// The requested bytes of the live block `e` names, or with `whole` all of its
+    /// storage.
     #[inline]
-    fn bytes_mut(&mut self, e: &Entry) -> &mut [u8] {
+    fn bytes_mut(&mut self, e: &Entry, whole: bool) -> &mut [u8] {
         match e.loc() {
-            Loc::Bin { class, block } => self.bins[class as usize].bytes_mut(block, e.len),
-            Loc::Overflow(i) => self.overflow[i as usize].mem.bytes_mut(0, e.len),
+            Loc::Bin { class, block } => {
+                let bin = &mut self.bins[class as usize];
+                let len = if whole { bin.class_size } else { e.bin_len() };
+                bin.bytes_mut(block, len)
+            }
+            Loc::Overflow(i) => {
+                let big = &mut self.overflow[i as usize];
+                let len = if whole { big.mem.size() } else { big.len };
+                big.mem.bytes_mut(0, len)
+            }
             Loc::Direct(i) => match &mut self.direct[i as usize] {
-                Some(mem) => mem.bytes_mut(0, e.len),
+                Some(mem) => mem.bytes_mut(0, mem.size()),
                 None => &mut [],
             },
         }
@@ -632,7 +646,7 @@ impl BinnedAllocator {
     #[inline]
     pub fn get_mut(&mut self, h: BlockHandle) -> Option<&mut [u8]> {
         let e = *self.entries.get(h.cast())?;
-        Some(self.bytes_mut(&e))
+        Some(self.bytes_mut(&e, false))
     }
 
     /// Copies `data` to the start of the block.
@@ -653,13 +667,14 @@ impl BinnedAllocator {
     /// ```
     pub fn write(&mut self, h: BlockHandle, data: &[u8]) -> Result<(), BinnedError> {
         let e = *self.entries.get(h.cast()).ok_or(BinnedError::Stale)?;
-        if data.len() > e.len {
+        let capacity = self.len_of(&e);
+        if data.len() > capacity {
             return Err(BinnedError::TooLong {
                 len: data.len(),
-                capacity: e.len,
+                capacity,
             });
         }
-        self.bytes_mut(&e)[..data.len()].copy_from_slice(data);
+        self.bytes_mut(&e, false)[..data.len()].copy_from_slice(data);
         Ok(())
     }
 
@@ -674,7 +689,7 @@ impl BinnedAllocator {
     /// ```
     #[inline]
     pub fn len(&self, h: BlockHandle) -> Option<usize> {
-        self.entries.get(h.cast()).map(|e| e.len)
+        self.entries.get(h.cast()).map(|e| self.len_of(e))
     }
 
     /// Bytes the block occupies: its class size, or the size of an overflow or
@@ -697,9 +712,7 @@ impl BinnedAllocator {
     #[inline(never)]
     fn zero_block(&mut self, h: BlockHandle) {
         if let Some(&entry) = self.entries.get(h.cast()) {
-            let mut whole = entry;
-            whole.len = self.capacity_of(&entry);
-            self.bytes_mut(&whole).fill(0);
+            self.bytes_mut(&entry, true).fill(0);
         }
     }
 
@@ -709,7 +722,7 @@ impl BinnedAllocator {
         match e.loc() {
             Loc::Bin { class, .. } => self.bins[class as usize].class_size,
             Loc::Overflow(i) => self.overflow[i as usize].mem.size(),
-            Loc::Direct(_) => e.len,
+            Loc::Direct(i) => self.direct[i as usize].as_ref().map_or(0, RawBlock::size),
         }
     }
 

@@ -7,7 +7,7 @@ use core::alloc::Layout;
 use super::storage::{Big, RawBlock};
 use super::BinnedAllocator;
 use crate::error::BinnedError;
-use crate::size_class::MAX_CLASS_ALIGN;
+use crate::size_class::{MAX_CLASS_ALIGN, MAX_CLASS_SIZE};
 
 /// Where a block lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,46 +17,88 @@ pub(crate) enum Loc {
     Direct(u32),
 }
 
-/// A live block: its requested length and where it lives.
+/// A live block: where it lives and, for a binned block, its requested length. One word,
+/// so a table slot (entry, generation, free-list link) is 16 bytes.
 ///
-/// Two words, the location packed in one (kind in the top two bits, then the class, then
-/// the block or index), so the compiler builds an entry in registers. Built field by field
-/// on the stack and copied into its slot (as a three-field entry is, one that also cached
-/// the block's address), it stalled every `alloc` on a failed store-to-load forward.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Entry {
-    pub(super) len: usize,
-    loc: u64,
-}
+/// Bits 62-63 hold the kind. A binned block keeps its class in bits 54-61, its requested
+/// length in bits 32-53 (a class holds at most [`MAX_CLASS_SIZE`] bytes, which fits) and
+/// its block number in bits 0-31. An overflow or over-aligned block keeps only its index in
+/// bits 0-31: its length lives beside its storage ([`Big::len`], or the size of the
+/// over-aligned block, which is allocated at exactly the requested length), so any length
+/// fits. The entry is built in registers: one built on the stack and copied into its slot
+/// (as an earlier three-field entry was) stalled every `alloc` on a failed store-to-load
+/// forward.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Entry(u64);
 
 const LOC_OVERFLOW: u64 = 1 << 62;
 const LOC_DIRECT: u64 = 2 << 62;
+const CLASS_SHIFT: u32 = 54;
+const LEN_SHIFT: u32 = 32;
+const LEN_MASK: u64 = (1 << (CLASS_SHIFT - LEN_SHIFT)) - 1;
+const _: () = assert!(MAX_CLASS_SIZE as u64 <= LEN_MASK);
 
 impl Entry {
+    /// A binned block of `len <= MAX_CLASS_SIZE` bytes.
     #[inline]
-    pub(crate) fn new(len: usize, loc: Loc) -> Entry {
-        let loc = match loc {
-            Loc::Bin { class, block } => (class as u64) << 32 | block as u64,
-            Loc::Overflow(i) => LOC_OVERFLOW | i as u64,
-            Loc::Direct(i) => LOC_DIRECT | i as u64,
-        };
-        Entry { len, loc }
+    pub(crate) fn bin(class: u8, block: u32, len: usize) -> Entry {
+        debug_assert!(len <= MAX_CLASS_SIZE);
+        Entry((class as u64) << CLASS_SHIFT | (len as u64 & LEN_MASK) << LEN_SHIFT | block as u64)
+    }
+
+    /// An overflow block; its length is [`Big::len`].
+    #[inline]
+    pub(crate) fn overflow(i: u32) -> Entry {
+        Entry(LOC_OVERFLOW | i as u64)
+    }
+
+    /// An over-aligned block; its length is its storage's size.
+    #[inline]
+    pub(crate) fn direct(i: u32) -> Entry {
+        Entry(LOC_DIRECT | i as u64)
+    }
+
+    /// The entry for a block of `len` bytes at `loc` (`len <= MAX_CLASS_SIZE` for a bin).
+    #[inline]
+    pub(crate) fn at(loc: Loc, len: usize) -> Entry {
+        match loc {
+            Loc::Bin { class, block } => Entry::bin(class, block, len),
+            Loc::Overflow(i) => Entry::overflow(i),
+            Loc::Direct(i) => Entry::direct(i),
+        }
     }
 
     #[inline]
     pub(crate) fn loc(&self) -> Loc {
-        match self.loc >> 62 {
+        match self.0 >> 62 {
             0 => Loc::Bin {
-                class: (self.loc >> 32) as u8,
-                block: self.loc as u32,
+                class: (self.0 >> CLASS_SHIFT) as u8,
+                block: self.0 as u32,
             },
-            1 => Loc::Overflow(self.loc as u32),
-            _ => Loc::Direct(self.loc as u32),
+            1 => Loc::Overflow(self.0 as u32),
+            _ => Loc::Direct(self.0 as u32),
         }
+    }
+
+    /// The requested length of a binned block (meaningless for other kinds: see
+    /// [`BinnedAllocator::len_of`]).
+    #[inline]
+    pub(crate) fn bin_len(&self) -> usize {
+        ((self.0 >> LEN_SHIFT) & LEN_MASK) as usize
     }
 }
 
 impl BinnedAllocator {
+    /// The requested length of the live block `e` names.
+    #[inline]
+    pub(super) fn len_of(&self, e: &Entry) -> usize {
+        match e.loc() {
+            Loc::Bin { .. } => e.bin_len(),
+            Loc::Overflow(i) => self.overflow[i as usize].len,
+            Loc::Direct(i) => self.direct[i as usize].as_ref().map_or(0, RawBlock::size),
+        }
+    }
+
     fn check_limit(&self, more: usize) -> Result<(), BinnedError> {
         match self.limit {
             Some(limit) if self.counters.storage_bytes as usize + more > limit => {
@@ -143,6 +185,7 @@ impl BinnedAllocator {
                 self.overflow.push(Big {
                     mem,
                     in_use: false,
+                    len: 0,
                     owner: u32::MAX,
                 });
                 let i = self.overflow.len() - 1;

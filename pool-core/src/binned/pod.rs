@@ -100,7 +100,7 @@ impl BinnedAllocator {
     pub fn try_alloc_pod<T: Pod>(&mut self, value: T) -> Result<PodHandle<T>, BinnedError> {
         let h = self.try_alloc_layout(core::mem::size_of::<T>(), core::mem::align_of::<T>())?;
         let e = *self.entries.get(h.cast()).ok_or(BinnedError::Stale)?;
-        self.bytes_mut(&e)
+        self.bytes_mut(&e, false)
             .copy_from_slice(bytemuck::bytes_of(&value));
         Ok(PodHandle {
             block: h,

@@ -23,7 +23,7 @@ use super::storage::{Big, Bin, RawBlock};
 use super::{BinnedAllocator, Entry, Loc, HISTOGRAM_BUCKETS};
 use crate::error::SnapshotError;
 use crate::pool::raw::{RawPool, RawSlot, COUNTER_CEILING, OUT_OF_MEMORY};
-use crate::size_class::{SizeClassTable, MAX_CLASS_ALIGN};
+use crate::size_class::{SizeClassTable, MAX_CLASS_ALIGN, MAX_CLASS_SIZE};
 use crate::Pool;
 
 const MAGIC: &[u8; 4] = b"TPBA";
@@ -213,7 +213,7 @@ impl BinnedAllocator {
             w.u32(s.version);
             match s.value {
                 Some(e) => {
-                    w.u64(e.len as u64);
+                    w.u64(self.len_of(&e) as u64);
                     let (tag, a, b) = match e.loc() {
                         Loc::Bin { class, block } => (0, class as u32, block),
                         Loc::Overflow(i) => (1, i, 0),
@@ -403,6 +403,8 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
     let high_water = r.u32()?;
     let n = r.count(21)?;
     let mut slots = try_vec(n)?;
+    // Each live block's location and requested length, in table order.
+    let mut lens: Vec<(Loc, usize)> = try_vec(n)?;
     for _ in 0..n {
         let version = r.u32()?;
         let len = r.usize()?;
@@ -423,7 +425,11 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
                 if len == 0 {
                     return corrupt("zero-length block");
                 }
-                (Some(Entry::new(len, loc)), 0)
+                if matches!(loc, Loc::Bin { .. }) && len > MAX_CLASS_SIZE {
+                    return corrupt("block longer than its storage");
+                }
+                lens.push((loc, len));
+                (Some(Entry::at(loc, len)), 0)
             }
         };
         slots.push(RawSlot {
@@ -432,8 +438,6 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
             next_free,
         });
     }
-    let mut live: Vec<Entry> = try_vec(slots.iter().filter(|s| s.value.is_some()).count())?;
-    live.extend(slots.iter().filter_map(|s| s.value));
     let entries = Pool::import(RawPool {
         id,
         free_head,
@@ -446,7 +450,7 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
         OUT_OF_MEMORY => SnapshotError::AllocFailed,
         e => SnapshotError::Corrupt(e),
     })?;
-    if counters.allocations.checked_sub(counters.frees) != Some(live.len() as u64) {
+    if counters.allocations.checked_sub(counters.frees) != Some(lens.len() as u64) {
         return corrupt("allocation counts do not match the live blocks");
     }
 
@@ -558,8 +562,11 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
     let mut overflow_used = try_flags(overflow_plan.len())?;
     let mut direct_used = try_flags(direct_plan.len())?;
     let (mut live_bytes, mut block_bytes) = (0u64, 0u64);
-    for e in &live {
-        let capacity = match e.loc() {
+    // Each overflow block's requested length, for the blocks live entries name.
+    let mut overflow_len = try_vec(overflow_plan.len())?;
+    overflow_len.resize(overflow_plan.len(), 0);
+    for &(loc, len) in &lens {
+        let capacity = match loc {
             Loc::Bin { class, block } => {
                 let c = class as usize;
                 let used = bin_used
@@ -576,7 +583,10 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
             Loc::Overflow(i) => {
                 let i = i as usize;
                 match overflow_plan.get(i) {
-                    Some((true, b)) if !core::mem::replace(&mut overflow_used[i], true) => b.len(),
+                    Some((true, b)) if !core::mem::replace(&mut overflow_used[i], true) => {
+                        overflow_len[i] = len;
+                        b.len()
+                    }
                     _ => return corrupt("bad overflow reference"),
                 }
             }
@@ -584,7 +594,7 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
                 let i = i as usize;
                 match direct_plan.get(i) {
                     Some(Some((layout, _))) if !core::mem::replace(&mut direct_used[i], true) => {
-                        if e.len != layout.size() {
+                        if len != layout.size() {
                             return corrupt("over-aligned block length mismatch");
                         }
                         layout.size()
@@ -593,10 +603,10 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
                 }
             }
         };
-        if e.len > capacity {
+        if len > capacity {
             return corrupt("block longer than its storage");
         }
-        live_bytes += e.len as u64;
+        live_bytes += len as u64;
         block_bytes += capacity as u64;
     }
     for (c, plan) in plans.iter().enumerate() {
@@ -645,7 +655,7 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
         bins.push(bin);
     }
     let mut overflow = try_vec(overflow_plan.len())?;
-    for (in_use, bytes) in overflow_plan {
+    for ((in_use, bytes), len) in overflow_plan.into_iter().zip(overflow_len) {
         let layout = Layout::from_size_align(bytes.len(), MAX_CLASS_ALIGN)
             .map_err(|_| SnapshotError::Corrupt("overflow block too large"))?;
         let mut mem = RawBlock::new_zeroed(layout).ok_or(SnapshotError::AllocFailed)?;
@@ -654,6 +664,7 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
         overflow.push(Big {
             mem,
             in_use,
+            len,
             owner: u32::MAX,
         });
     }

@@ -289,6 +289,10 @@ impl Bin {
 pub(super) struct Big {
     pub(super) mem: RawBlock,
     pub(super) in_use: bool,
+    /// The requested length of the live block it holds (0 while free). Kept here rather
+    /// than in the block's [`Entry`](super::Entry), which has no room for an overflow
+    /// block's length.
+    pub(super) len: usize,
     /// The handle-table index of the entry it was last handed out to (as `Bin::owner`).
     pub(super) owner: u32,
 }
