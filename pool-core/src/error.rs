@@ -219,13 +219,15 @@ impl std::error::Error for RentError {}
 /// ```
 /// use pool_core::{BinnedAllocator, BinnedError};
 /// let mut a = BinnedAllocator::new();
-/// assert_eq!(a.try_alloc(0), Err(BinnedError::ZeroSize));
+/// assert_eq!(a.try_alloc_aligned(0, 8192), Err(BinnedError::ZeroSize));
 /// assert_eq!(a.try_alloc(usize::MAX), Err(BinnedError::SizeOverflow));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BinnedError {
-    /// A block of zero bytes was requested.
+    /// A block of zero bytes aligned above 4 KiB was requested. Such blocks come straight
+    /// from the global allocator at exactly their length, which cannot be zero; a
+    /// zero-length block of any smaller alignment is an ordinary empty block.
     ZeroSize,
     /// The size, rounded up to its class or alignment, does not fit in memory.
     SizeOverflow,
@@ -252,7 +254,7 @@ pub enum BinnedError {
 impl fmt::Display for BinnedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BinnedError::ZeroSize => f.write_str("zero-sized block requested"),
+            BinnedError::ZeroSize => f.write_str("zero-sized block aligned above 4 KiB requested"),
             BinnedError::SizeOverflow => f.write_str("block size overflows"),
             BinnedError::BadAlign => f.write_str("alignment is not a power of two"),
             BinnedError::LimitExceeded { limit } => {

@@ -26,7 +26,7 @@ fn values_survive_growth_and_never_overlap() {
 }
 
 #[test]
-fn every_alignment_up_to_4096() {
+fn every_alignment_is_served() {
     let arena = Arena::new();
     for shift in 0..=12 {
         let align = 1usize << shift;
@@ -41,13 +41,21 @@ fn every_alignment_up_to_4096() {
     struct Page(u8);
     let p = arena.alloc(Page(3));
     assert_eq!((p as *const Page as usize % 4096, p.0), (0, 3));
+    // Above the chunks' own alignment: padded to, in the current chunk or a fresh one.
     #[repr(align(8192))]
-    #[derive(Debug)]
-    struct TooAligned;
-    assert_eq!(
-        arena.try_alloc(TooAligned).unwrap_err(),
-        AllocError::BadAlign
-    );
+    #[derive(Clone, Copy)]
+    struct Huge(u8);
+    for v in 0..3u8 {
+        let h = arena.alloc(Huge(v));
+        assert_eq!((h as *const Huge as usize % 8192, h.0), (0, v));
+    }
+    #[repr(align(65536))]
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct Page64K([u8; 3]);
+    let big = arena.try_alloc(Page64K([1, 2, 3])).unwrap();
+    assert_eq!(big as *const Page64K as usize % 65536, 0);
+    assert_eq!(p.0, 3, "earlier values untouched");
+    assert_eq!(*big, Page64K([1, 2, 3]));
 }
 
 #[test]

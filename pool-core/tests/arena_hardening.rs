@@ -346,9 +346,27 @@ fn allocations_at_chunk_boundaries() {
             .unwrap_err(),
         AllocError::LayoutOverflow
     );
-    let layout = Layout::from_size_align(1, 8192).unwrap();
-    assert_eq!(
-        arena.try_alloc_layout(layout).unwrap_err(),
-        AllocError::BadAlign
-    );
+    // Alignments above a chunk's own: padding, never an error, in growing and fixed
+    // arenas alike, and a zero-sized block of any alignment uses no memory.
+    for align in [8192usize, 1 << 16, 1 << 20] {
+        let layout = Layout::from_size_align(1, align).unwrap();
+        let p = arena.try_alloc_layout(layout).unwrap();
+        assert_eq!(p.as_ptr() as usize % align, 0);
+        let zst = Layout::from_size_align(0, align).unwrap();
+        assert_eq!(
+            arena.try_alloc_layout(zst).unwrap().as_ptr() as usize,
+            align
+        );
+    }
+    // In the caller's buffer the padding comes from the address. (The buffer is aligned
+    // itself so that Miri's symbolic alignment check can follow the padding.)
+    #[repr(align(8192))]
+    struct Buf([core::mem::MaybeUninit<u8>; 3 * 8192]);
+    let mut buf = Buf([core::mem::MaybeUninit::uninit(); 3 * 8192]);
+    let fixed = Arena::from_buffer(&mut buf.0);
+    fixed.alloc(1u8);
+    let layout = Layout::from_size_align(8, 8192).unwrap();
+    let p = fixed.try_alloc_layout(layout).unwrap();
+    assert_eq!(p.as_ptr() as usize % 8192, 0);
+    assert_eq!(fixed.stats().waste_bytes, 8192 - 1);
 }

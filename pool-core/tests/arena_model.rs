@@ -1,6 +1,6 @@
-//! Property test: random allocations of many sizes and alignments, each filled with its own
-//! byte pattern; after every step no allocation overlaps another, is misaligned, or was
-//! overwritten. Resets and scopes are part of the sequence.
+//! Property test: random allocations of many sizes and alignments (up to 16 KiB, past a
+//! chunk's own), each filled with its own byte pattern; after every step no allocation
+//! overlaps another, is misaligned, or was overwritten. Resets and scopes are part of the sequence.
 
 mod common;
 
@@ -18,7 +18,7 @@ enum Op {
 }
 
 fn op() -> impl Strategy<Value = Op> {
-    let alloc = (0..600usize, 0..13u8);
+    let alloc = (0..600usize, 0..15u8);
     prop_oneof![
         10 => alloc.clone().prop_map(|(size, align_shift)| Op::Alloc { size, align_shift }),
         2 => "[a-z]{0,40}".prop_map(Op::Str),
@@ -121,7 +121,7 @@ proptest! {
 
     #[test]
     fn limited_arena_fails_cleanly(ops in proptest::collection::vec(
-        (0..if cfg!(miri) { 300usize } else { 3000 }, 0..8u8),
+        (0..if cfg!(miri) { 300usize } else { 3000 }, 0..14u8),
         1..if cfg!(miri) { 12 } else { 60 },
     )) {
         let limit = if cfg!(miri) { 2 * 4096 } else { 32 * 1024 };

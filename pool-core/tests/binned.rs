@@ -91,7 +91,13 @@ fn contents_survive_growth_and_never_overlap() {
 #[test]
 fn bad_input_gets_clear_errors() {
     let mut a = BinnedAllocator::new();
-    assert_eq!(a.try_alloc(0), Err(BinnedError::ZeroSize));
+    assert_eq!(a.try_alloc_aligned(0, 8192), Err(BinnedError::ZeroSize));
+    assert_eq!(a.try_alloc_layout(0, 1 << 20), Err(BinnedError::ZeroSize));
+    assert_eq!(
+        a.stats().allocations,
+        0,
+        "a refused request changes nothing"
+    );
     assert_eq!(a.try_alloc(usize::MAX), Err(BinnedError::SizeOverflow));
     assert_eq!(
         a.try_alloc(isize::MAX as usize),
@@ -133,6 +139,74 @@ fn bad_input_gets_clear_errors() {
     }
     assert_eq!(a.stats().rejected_frees, 2);
     assert_eq!(a.stats().allocations, 2);
+}
+
+/// `alloc(0)`, like `malloc(0)`, gives a block: an empty payload needs no special case.
+#[test]
+fn empty_blocks_are_ordinary_blocks() {
+    let mut a = BinnedAllocator::builder().id(5).build();
+    let full = a.alloc(3);
+    let empty = a.alloc(0);
+    let zeroed = a.alloc_zeroed(0);
+    let aligned = a.alloc_aligned(0, 4096);
+    let pod = a.alloc_pod(());
+    for h in [empty, zeroed, aligned, pod.block()] {
+        assert_eq!(a.get(h), Some(&[][..]));
+        assert_eq!(a.len(h), Some(0));
+        assert_eq!(a.get_mut(h).map(|b| b.len()), Some(0));
+        assert_eq!(a.write(h, &[]), Ok(()));
+        assert_eq!(
+            a.write(h, &[1]),
+            Err(BinnedError::TooLong {
+                len: 1,
+                capacity: 0
+            })
+        );
+        // No byte belongs to an empty block, so no address leads back to it.
+        let p = a.get(h).unwrap().as_ptr();
+        assert_eq!(a.handle_of(p), None);
+    }
+    assert_eq!(a.get(aligned).unwrap().as_ptr() as usize % 4096, 0);
+    assert_eq!(a.get_as::<()>(pod.block()), Ok(&()));
+    let distinct: std::collections::HashSet<_> = [full, empty, zeroed, aligned].into();
+    assert_eq!(distinct.len(), 4, "each empty block has its own handle");
+
+    let s = a.stats();
+    assert_eq!((s.live_blocks, s.live_bytes), (5, 3));
+    assert_eq!(
+        s.size_histogram[0], 4,
+        "empty blocks count in the first bucket"
+    );
+    assert_eq!(s.size_histogram[1], 1);
+
+    // Through a snapshot and back, and freed like any other block.
+    let snap = a.snapshot();
+    let mut b = BinnedAllocator::builder().id(5).build();
+    b.restore(&snap).unwrap();
+    assert_eq!(b.get(empty), Some(&[][..]));
+    assert_eq!(b.stats(), a.stats());
+    assert!(a.free(empty));
+    assert!(!a.free(empty));
+    assert_eq!(a.get(empty), None);
+    let again = a.alloc(0);
+    assert_ne!(again, empty, "a new block, under a new generation");
+    assert_eq!(a.get(again), Some(&[][..]));
+
+    // A table with no class aligned enough sends an empty block to the overflow list.
+    let table = SizeClassTable::custom(&[16, 64]).unwrap();
+    let mut c = BinnedAllocator::builder()
+        .table(table)
+        .zero_freed(true)
+        .build();
+    let h = c.alloc_aligned(0, 256);
+    assert_eq!(c.get(h), Some(&[][..]));
+    assert_eq!(c.get(h).unwrap().as_ptr() as usize % 256, 0);
+    assert_eq!(c.stats().overflow_live, 1);
+    let snap = c.snapshot();
+    assert!(c.free(h));
+    c.restore(&snap).unwrap();
+    assert_eq!(c.len(h), Some(0));
+    assert!(c.free(h));
 }
 
 #[test]

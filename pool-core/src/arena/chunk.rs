@@ -3,9 +3,12 @@
 //! # Invariants
 //!
 //! - A chunk owns (`Heap`) or borrows (`Borrowed`) `size` bytes at `base`, valid for reads
-//!   and writes for as long as the chunk exists. Heap chunks are allocated with
-//!   [`CHUNK_ALIGN`], so an offset that is a multiple of `a <= CHUNK_ALIGN` from `base`
-//!   is `a`-aligned.
+//!   and writes for as long as the chunk exists. Heap chunks are allocated with `align`
+//!   (at least [`CHUNK_ALIGN`]), so an offset that is a multiple of `a <= align` from
+//!   `base` is `a`-aligned. A heap chunk serves no larger alignment (the arena makes a
+//!   chunk as aligned as the request instead), so every block's alignment follows from its
+//!   chunk's `Layout`, as Miri's symbolic alignment check requires. In the caller's buffer,
+//!   whose alignment is unknown, padding is found from the address.
 //! - Pointers into a chunk are derived from `base` with `add`, never made from integers
 //!   (strict provenance).
 
@@ -16,12 +19,15 @@ use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 
-/// Alignment of heap chunks: the largest alignment an allocation may ask for.
+/// The least alignment of heap chunks; a chunk made for a more aligned request has that
+/// request's alignment.
 pub(super) const CHUNK_ALIGN: usize = 4096;
 
 pub(super) struct Chunk<'a> {
     base: NonNull<u8>,
     size: usize,
+    /// The alignment `base` was allocated with (1 for the caller's buffer: unknown).
+    align: usize,
     /// `true` if allocated here (and freed in `Drop`); `false` for the caller's buffer.
     owned: bool,
     /// Bytes in use when the arena last moved past this chunk (only meaningful for chunks
@@ -31,9 +37,11 @@ pub(super) struct Chunk<'a> {
 }
 
 impl<'a> Chunk<'a> {
-    /// A new heap chunk of `size > 0` bytes; `None` if the allocator refuses.
-    pub(super) fn heap(size: usize) -> Option<Chunk<'static>> {
-        let layout = Layout::from_size_align(size, CHUNK_ALIGN).ok()?;
+    /// A new heap chunk of `size > 0` bytes aligned to `align` (a power of two, raised to
+    /// [`CHUNK_ALIGN`]); `None` if the layout is impossible or the allocator refuses.
+    pub(super) fn heap(size: usize, align: usize) -> Option<Chunk<'static>> {
+        let align = align.max(CHUNK_ALIGN);
+        let layout = Layout::from_size_align(size, align).ok()?;
         if size == 0 {
             return None;
         }
@@ -42,6 +50,7 @@ impl<'a> Chunk<'a> {
         Some(Chunk {
             base,
             size,
+            align,
             owned: true,
             used: Cell::new(0),
             _buffer: PhantomData,
@@ -53,6 +62,7 @@ impl<'a> Chunk<'a> {
         Chunk {
             base: NonNull::new(buf.as_mut_ptr().cast::<u8>()).unwrap_or(NonNull::dangling()),
             size: buf.len(),
+            align: 1,
             owned: false,
             used: Cell::new(0),
             _buffer: PhantomData,
@@ -64,11 +74,20 @@ impl<'a> Chunk<'a> {
         self.size
     }
 
-    /// The offset from `base` at or after `from` where an `align`-aligned block starts.
+    /// Whether blocks of alignment `align` may be placed in this chunk: any in the
+    /// caller's buffer (padding from the address), up to the chunk's own in a heap chunk.
+    #[inline(always)]
+    pub(super) fn serves(&self, align: usize) -> bool {
+        !self.owned || align <= self.align
+    }
+
+    /// The offset from `base` at or after `from` where an `align`-aligned block starts
+    /// (`self.serves(align)`).
     #[inline(always)]
     pub(super) fn align_offset(&self, from: usize, align: usize) -> usize {
+        debug_assert!(self.serves(align));
         if self.owned {
-            // The base is CHUNK_ALIGN-aligned and `align <= CHUNK_ALIGN`: offsets suffice.
+            // The base is `self.align`-aligned and `align <= self.align`: offsets suffice.
             (from + align - 1) & !(align - 1)
         } else {
             // The caller's buffer has no known alignment: use the address (no pointer is
@@ -102,12 +121,12 @@ impl<'a> Chunk<'a> {
 impl Drop for Chunk<'_> {
     fn drop(&mut self) {
         if self.owned {
-            // SAFETY: owned chunks were allocated in `heap` with this size and alignment,
-            // and are freed only here.
+            // SAFETY: owned chunks were allocated in `heap` with this size and alignment
+            // (a valid layout then, so now), and are freed only here.
             unsafe {
                 dealloc(
                     self.base.as_ptr(),
-                    Layout::from_size_align_unchecked(self.size, CHUNK_ALIGN),
+                    Layout::from_size_align_unchecked(self.size, self.align),
                 )
             }
         }

@@ -100,7 +100,9 @@ pub enum AllocError {
     Exhausted,
     /// The size or count overflows (`isize::MAX` bytes at most).
     LayoutOverflow,
-    /// The alignment is above 4096 or not a power of two.
+    /// The alignment is not a power of two. Every `Layout`'s is, and any power of two is
+    /// served, so no current operation returns this; it stays for code that matches on
+    /// it.
     BadAlign,
     /// The global allocator refused a new chunk.
     AllocFailed,
@@ -111,7 +113,7 @@ impl fmt::Display for AllocError {
         f.write_str(match self {
             AllocError::Exhausted => "arena exhausted: its buffer or byte limit is full",
             AllocError::LayoutOverflow => "allocation size overflows",
-            AllocError::BadAlign => "alignment above 4096 or not a power of two",
+            AllocError::BadAlign => "alignment is not a power of two",
             AllocError::AllocFailed => "the global allocator refused a new chunk",
         })
     }
@@ -284,7 +286,7 @@ impl Arena<'static> {
         let mut list = Vec::new();
         list.try_reserve_exact(1)
             .map_err(|_| AllocError::AllocFailed)?;
-        list.push(Chunk::heap(size).ok_or(AllocError::AllocFailed)?);
+        list.push(Chunk::heap(size, CHUNK_ALIGN).ok_or(AllocError::AllocFailed)?);
         let arena = Self::with_parts(list, size.min(MAX_CHUNK), None, false);
         arena.reserved.set(size);
         arena.enter(0);
@@ -397,9 +399,12 @@ impl<'a> Arena<'a> {
     ///
     /// # Errors
     ///
-    /// [`AllocError::BadAlign`] for an alignment above 4096; [`AllocError::Exhausted`]
-    /// when a fixed buffer or the limit is full; [`AllocError::AllocFailed`] if a new chunk
-    /// cannot be had. Zero-sized layouts always succeed without using memory.
+    /// [`AllocError::Exhausted`] when a fixed buffer or the limit is full;
+    /// [`AllocError::LayoutOverflow`] if the size and its padding overflow;
+    /// [`AllocError::AllocFailed`] if a new chunk cannot be had. Zero-sized layouts always
+    /// succeed without using memory. Any alignment is served: a request more aligned than
+    /// the current chunk (4096, unless made for such a request) starts a chunk of its
+    /// alignment.
     ///
     /// # Examples
     ///
@@ -416,7 +421,7 @@ impl<'a> Arena<'a> {
         self.sites
             .record(core::panic::Location::caller(), layout.size());
         if layout.size() == 0 {
-            return zero_sized(layout.align());
+            return Ok(zero_sized(layout.align()));
         }
         match self.bump(layout.size(), layout.align()) {
             Some(p) => Ok(p),
@@ -445,7 +450,7 @@ impl<'a> Arena<'a> {
         self.sites
             .record(core::panic::Location::caller(), layout.size());
         if layout.size() == 0 {
-            return zero_sized(layout.align()).unwrap_or_else(|e| alloc_panic(e));
+            return zero_sized(layout.align());
         }
         match self.bump(layout.size(), layout.align()) {
             Some(p) => p,
@@ -490,7 +495,7 @@ impl<'a> Arena<'a> {
     #[cold]
     #[inline(never)]
     fn alloc_slow(&self, size: usize, align: usize) -> Result<NonNull<u8>, AllocError> {
-        if !align.is_power_of_two() || align > CHUNK_ALIGN {
+        if !align.is_power_of_two() {
             return Err(AllocError::BadAlign);
         }
         if size > isize::MAX as usize - align {
@@ -498,7 +503,7 @@ impl<'a> Arena<'a> {
         }
         // Room in the current chunk (the caller's buffer takes this path every time).
         let chunk = &self.chunk_list().get(self.current.get());
-        if let Some(chunk) = chunk {
+        if let Some(chunk) = chunk.filter(|c| c.serves(align)) {
             let start = chunk.align_offset(self.cursor(), align);
             if let Some(end) = start.checked_add(size).filter(|&e| e <= chunk.size()) {
                 self.set_cursor(end);
@@ -509,15 +514,18 @@ impl<'a> Arena<'a> {
         if self.fixed {
             return Err(AllocError::Exhausted);
         }
-        // A later chunk kept from before a reset, if one fits; else a new one.
+        // A later chunk kept from before a reset, if one fits; else a new one, as aligned
+        // as the request. Either way its offset 0 is aligned enough.
         let next = self.current.get() + if self.chunk_list().is_empty() { 0 } else { 1 };
-        let fits = (next..self.chunk_list().len()).find(|&i| self.chunk_list()[i].size() >= size);
+        let fits = (next..self.chunk_list().len()).find(|&i| {
+            let c = &self.chunk_list()[i];
+            c.size() >= size && c.serves(align)
+        });
         let i = match fits {
             Some(i) => i,
-            None => self.grow(next, size)?,
+            None => self.grow(next, size, align)?,
         };
         self.leave_current(i);
-        // A fresh chunk is CHUNK_ALIGN-aligned, so offset 0 suits every alignment.
         self.set_cursor(size);
         self.allocated.set(self.allocated.get() + size);
         Ok(self.chunk_list()[i].at(0))
@@ -538,8 +546,9 @@ impl<'a> Arena<'a> {
         self.enter(i);
     }
 
-    /// Allocates a chunk for at least `size` bytes and inserts it at `at`.
-    fn grow(&self, at: usize, size: usize) -> Result<usize, AllocError> {
+    /// Allocates a chunk for at least `size` bytes, aligned to at least `align`, and
+    /// inserts it at `at`.
+    fn grow(&self, at: usize, size: usize, align: usize) -> Result<usize, AllocError> {
         let regular = self.next_chunk.get();
         // A request bigger than half a regular chunk gets a chunk of its own, so one
         // huge allocation does not make every later chunk huge.
@@ -561,7 +570,7 @@ impl<'a> Arena<'a> {
             }
             chunk_size = chunk_size.min(left);
         }
-        let chunk = Chunk::heap(chunk_size).ok_or(AllocError::AllocFailed)?;
+        let chunk = Chunk::heap(chunk_size, align).ok_or(AllocError::AllocFailed)?;
         // SAFETY: no reference into the list is alive here (see `chunks`); pushing may
         // move the `Chunk` structs but never the memory they own.
         let list = unsafe { &mut *self.chunks.get() };
@@ -804,12 +813,9 @@ impl fmt::Debug for Arena<'_> {
 
 /// A non-null pointer aligned to `align`, carrying no provenance, for a zero-sized block.
 #[inline(always)]
-fn zero_sized(align: usize) -> Result<NonNull<u8>, AllocError> {
-    if align > CHUNK_ALIGN {
-        return Err(AllocError::BadAlign);
-    }
+fn zero_sized(align: usize) -> NonNull<u8> {
     // SAFETY: `align` is a power of two (a `Layout`'s), hence non-zero.
-    Ok(unsafe { NonNull::new_unchecked(ptr::without_provenance_mut(align)) })
+    unsafe { NonNull::new_unchecked(ptr::without_provenance_mut(align)) }
 }
 
 #[cold]

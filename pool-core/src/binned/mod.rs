@@ -7,7 +7,9 @@
 //! freed. Slabs never move and are only returned to the system by [`trim`]. Every byte is
 //! initialised (slabs are allocated zeroed), so reading a block never reads uninitialised
 //! memory; a block from [`alloc`] may hold bytes of a previous block, one from
-//! [`alloc_zeroed`] holds zeros.
+//! [`alloc_zeroed`] holds zeros. A block may be empty: `alloc(0)` gives a live handle to
+//! an empty slice, as `malloc(0)` gives a pointer, so an empty payload needs no special
+//! case.
 //!
 //! The handle table is a [`Pool`], so block handles have the same
 //! generation, raw-bits and foreign-handle guarantees as pool handles. Its entries are one
@@ -285,6 +287,9 @@ impl BinnedAllocator {
 
     /// Allocates a block of `size` bytes (contents unspecified but initialised).
     ///
+    /// A `size` of 0 gives an empty block: a live handle whose [`get`](Self::get) is an
+    /// empty slice, freed like any other (it takes a block of the smallest class).
+    ///
     /// # Panics
     ///
     /// On any error of [`try_alloc`](Self::try_alloc).
@@ -295,6 +300,10 @@ impl BinnedAllocator {
     /// let mut a = pool_core::BinnedAllocator::new();
     /// let h = a.alloc(100);
     /// assert_eq!(a.len(h), Some(100));
+    ///
+    /// let empty = a.alloc(0); // an empty payload is a block too
+    /// assert_eq!(a.get(empty), Some(&[][..]));
+    /// assert!(a.free(empty));
     /// ```
     #[inline]
     #[track_caller]
@@ -306,8 +315,8 @@ impl BinnedAllocator {
     ///
     /// # Errors
     ///
-    /// [`BinnedError::ZeroSize`], [`BinnedError::SizeOverflow`],
-    /// [`BinnedError::LimitExceeded`] or [`BinnedError::AllocFailed`].
+    /// [`BinnedError::SizeOverflow`], [`BinnedError::LimitExceeded`] or
+    /// [`BinnedError::AllocFailed`].
     ///
     /// # Examples
     ///
@@ -374,7 +383,7 @@ impl BinnedAllocator {
     /// # Errors
     ///
     /// As [`try_alloc`](Self::try_alloc), plus [`BinnedError::BadAlign`] if `align` is not
-    /// a power of two.
+    /// a power of two and [`BinnedError::ZeroSize`] for a `size` of 0 aligned above 4 KiB.
     ///
     /// # Examples
     ///
@@ -401,7 +410,7 @@ impl BinnedAllocator {
     /// # Errors
     ///
     /// As [`try_alloc`](Self::try_alloc), plus [`BinnedError::BadAlign`] if `align` is not
-    /// a power of two.
+    /// a power of two and [`BinnedError::ZeroSize`] for a `size` of 0 aligned above 4 KiB.
     ///
     /// # Examples
     ///
@@ -428,9 +437,6 @@ impl BinnedAllocator {
         align: usize,
         zero: bool,
     ) -> Result<BlockHandle, BinnedError> {
-        if size == 0 {
-            return Err(BinnedError::ZeroSize);
-        }
         if !align.is_power_of_two() {
             return Err(BinnedError::BadAlign);
         }
@@ -451,13 +457,19 @@ impl BinnedAllocator {
                 (Entry::bin(class as u8, block, size), class_size)
             }
             None if align <= MAX_CLASS_ALIGN => {
-                let i = self.take_overflow(size, align)?;
+                // A zero-length block still takes a byte of storage (a custom table with
+                // no class aligned enough sends it here).
+                let i = self.take_overflow(size.max(1), align)?;
                 let big = &mut self.overflow[i as usize];
                 big.owner = owner;
                 big.len = size;
                 (Entry::overflow(i), big.mem.size())
             }
             None => {
+                if size == 0 {
+                    // Over-aligned storage is exactly as long as its block: see `ZeroSize`.
+                    return Err(BinnedError::ZeroSize);
+                }
                 let i = self.take_direct(size, align)?;
                 self.direct_owner[i as usize] = owner;
                 (Entry::direct(i), size)

@@ -94,7 +94,7 @@ impl BinnedAllocator {
     /// ```
     /// let mut a = pool_core::BinnedAllocator::new();
     /// assert!(a.try_alloc_pod(1.5f64).is_ok());
-    /// assert!(a.try_alloc_pod(()).is_err());
+    /// assert!(a.try_alloc_pod(()).is_ok()); // a zero-sized value takes an empty block
     /// ```
     #[cfg_attr(feature = "debug", track_caller)]
     pub fn try_alloc_pod<T: Pod>(&mut self, value: T) -> Result<PodHandle<T>, BinnedError> {

@@ -422,9 +422,6 @@ fn decode(r: &mut Reader<'_>, version: u16) -> R<BinnedAllocator> {
                     2 => Loc::Direct(a),
                     _ => return corrupt("bad block location"),
                 };
-                if len == 0 {
-                    return corrupt("zero-length block");
-                }
                 if matches!(loc, Loc::Bin { .. }) && len > MAX_CLASS_SIZE {
                     return corrupt("block longer than its storage");
                 }

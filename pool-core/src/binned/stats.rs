@@ -1,7 +1,7 @@
 //! Counters of a [`BinnedAllocator`](super::BinnedAllocator).
 
 /// Number of buckets of the requested-size histogram: bucket `i` counts sizes in
-/// `[2^i, 2^(i+1))`. The same on every target (sizes count as `u64`), so snapshots are
+/// `[2^i, 2^(i+1))`, and bucket 0 also counts empty blocks. The same on every target (sizes count as `u64`), so snapshots are
 /// portable across pointer widths.
 pub const HISTOGRAM_BUCKETS: usize = 64;
 
@@ -88,10 +88,10 @@ pub(super) struct Counters {
 }
 
 impl Counters {
-    /// The histogram bucket of a requested size (`size > 0`).
+    /// The histogram bucket of a requested size (0 counts as 1).
     #[inline]
     pub(super) fn bucket(size: usize) -> usize {
-        (63 - (size as u64).leading_zeros()) as usize
+        (63 - (size as u64 | 1).leading_zeros()) as usize
     }
 }
 

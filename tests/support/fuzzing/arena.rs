@@ -47,7 +47,7 @@ fn frame(arena: &Arena<'_>, input: &mut Input<'_>, drops: &mut Drops, depth: u8)
                     0..=200 => usize::from(input.u8()),
                     _ => usize::from(input.u16()) * 2,
                 };
-                let layout = Layout::from_size_align(size, 1 << (input.u8() % 13)).unwrap();
+                let layout = Layout::from_size_align(size, 1 << (input.u8() % 16)).unwrap();
                 if let Ok(p) = arena.try_alloc_layout(layout) {
                     assert_eq!(p.as_ptr() as usize % layout.align(), 0, "misaligned");
                     // SAFETY: a fresh block of `size` bytes, valid while the arena is
